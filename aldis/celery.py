@@ -1,0 +1,21 @@
+"""The Celery application. Configuration comes from Django settings (``CELERY_*``)."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aldis.settings")
+
+app = Celery("aldis")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Periodic work, declared here; django-celery-beat's database scheduler picks these entries up
+# and staff can see (and pause) them in the admin.
+app.conf.beat_schedule = {
+    "audit-verify-nightly": {
+        "task": "audit.tasks.audit_verify_task",
+        "schedule": crontab(hour=2, minute=15),
+    },
+}
