@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "aldis.organisations",
+    "aldis.feeds",
     "audit",
     "households",
     "traders",

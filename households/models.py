@@ -1,0 +1,290 @@
+"""Persons, addresses and their register records, every version kept (see ``VersionedRecord``).
+
+``Person`` and ``Address`` are identities only: a person is known under every personal code they
+have had (``PersonCode``), so that a record sent under an old code follows the person. What the
+registers say about them lives in the versioned record tables, filled only by the feed import.
+"""
+
+from django.db import models
+
+from aldis.feeds.models import VersionedRecord
+
+CURRENT = models.Q(superseded_in__isnull=True)
+
+
+class Person(models.Model):
+    personal_code = models.CharField(max_length=11, unique=True, help_text="the current personal code")
+
+    class Meta:
+        ordering = ["personal_code"]
+
+    def __str__(self) -> str:
+        return f"person {self.pk}"
+
+
+class PersonCode(models.Model):
+    code = models.CharField(max_length=11, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="codes")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Address(models.Model):
+    code = models.CharField(max_length=9, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class AddressType(models.TextChoices):
+    BUILDING = "building", "Building"
+    FLAT = "flat", "Flat"
+    OTHER = "other", "Other"
+
+
+class AddressRecord(VersionedRecord):
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="records")
+    type = models.CharField(max_length=8, choices=AddressType.choices)
+    parent = models.ForeignKey(Address, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    municipality_code = models.CharField(max_length=10, db_index=True)
+    full_address = models.CharField(max_length=255)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["address"], condition=CURRENT, name="addressrecord_one_current"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_address
+
+
+class PopulationRecord(VersionedRecord):
+    """The population register's entry: valid from the declared date of the residence it names."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="population_records")
+    given_name = models.CharField(max_length=100)
+    surname = models.CharField(max_length=100)
+    birth_date = models.DateField()
+    death_date = models.DateField(null=True, blank=True)
+    address = models.ForeignKey(Address, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    declared_from = models.DateField(null=True, blank=True)
+    previous_code = models.CharField(max_length=11, blank=True, null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["person", "valid_from"], condition=CURRENT, name="population_current"),
+            models.Index(fields=["address"], condition=CURRENT, name="population_current_address"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=CURRENT & models.Q(valid_to__isnull=True),
+                name="population_one_live",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.surname}"
+
+
+class TemporaryProtection(VersionedRecord):
+    """A Ukrainian civilian with temporary protection, at the residence they indicated."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="protections")
+    given_name = models.CharField(max_length=100)
+    surname = models.CharField(max_length=100)
+    birth_date = models.DateField()
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name_plural = "temporary protections"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "valid_from"], condition=CURRENT, name="protection_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.surname}"
+
+
+class RelationKind(models.TextChoices):
+    PARENT = "parent", "Parent"
+    ADOPTIVE = "adoptive", "Adoptive parent"
+    FOSTER = "foster", "Foster parent"
+    GUARDIAN = "guardian", "Guardian"
+
+
+class Relation(VersionedRecord):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="dependants_links")
+    dependant = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="carers_links")
+    relation = models.CharField(max_length=8, choices=RelationKind.choices)
+
+    class Meta:
+        indexes = [models.Index(fields=["dependant"], condition=CURRENT, name="relation_current_dependant")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "dependant", "relation", "valid_from"],
+                condition=CURRENT,
+                name="relation_one_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.relation} link {self.pk}"
+
+
+class DisabilityGroup(models.TextChoices):
+    GROUP_1 = "1", "Group I"
+    GROUP_2 = "2", "Group II"
+    GROUP_3 = "3", "Group III"
+    CHILD = "child", "Child with a disability"
+
+
+class Disability(VersionedRecord):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="disabilities")
+    group = models.CharField(max_length=5, choices=DisabilityGroup.choices)
+
+    class Meta:
+        verbose_name_plural = "disabilities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "valid_from", "group"], condition=CURRENT, name="disability_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"disability {self.group}"
+
+
+class SocialStatusKind(models.TextChoices):
+    NEEDY = "needy", "Needy (trūcīga)"
+    LOW_INCOME = "low_income", "Low income (maznodrošināta)"
+
+
+class SocialStatus(VersionedRecord):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="social_statuses")
+    status = models.CharField(max_length=10, choices=SocialStatusKind.choices)
+    municipality_code = models.CharField(max_length=10)
+
+    class Meta:
+        verbose_name_plural = "social statuses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "valid_from", "status"], condition=CURRENT, name="socialstatus_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.status
+
+
+class EducationLevel(models.TextChoices):
+    GENERAL = "general", "General"
+    VOCATIONAL = "vocational", "Vocational"
+    HIGHER = "higher", "Higher"
+
+
+class Education(VersionedRecord):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="educations")
+    level = models.CharField(max_length=10, choices=EducationLevel.choices)
+
+    class Meta:
+        verbose_name_plural = "education records"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "valid_from", "level"], condition=CURRENT, name="education_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.level
+
+
+class Debtor(VersionedRecord):
+    """On the maintenance guarantee fund's register of maintenance debtors."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="debts")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "valid_from"], condition=CURRENT, name="debtor_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"debtor record {self.pk}"
+
+
+class Sanction(VersionedRecord):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="sanctions")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "valid_from"], condition=CURRENT, name="sanction_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"sanction record {self.pk}"
+
+
+class Income(VersionedRecord):
+    """State Revenue Service income of one person in one month (a fact)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="incomes")
+    month = models.DateField(help_text="first day of the month")
+    amount_eur = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "month"], condition=CURRENT, name="income_one_current"),
+        ]
+
+    def __str__(self) -> str:
+        return f"income {self.month:%Y-%m}"
+
+
+class BenefitKind(models.TextChoices):
+    PENSION = "pension", "Pension"
+    BENEFIT = "benefit", "Benefit"
+
+
+class Benefit(VersionedRecord):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="benefits")
+    month = models.DateField(help_text="first day of the month")
+    kind = models.CharField(max_length=8, choices=BenefitKind.choices)
+    amount_eur = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "month", "kind"], condition=CURRENT, name="benefit_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.month:%Y-%m}"
+
+
+class HousingCost(VersionedRecord):
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="housing_costs")
+    month = models.DateField(help_text="first day of the month")
+    amount_eur = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["address", "month"], condition=CURRENT, name="housingcost_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"housing cost {self.month:%Y-%m}"

@@ -26,7 +26,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 
 pytestmark = [
     pytest.mark.real_worker,
-    pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set: no broker for a real worker (CI sets it)"),
+    pytest.mark.skipif(
+        not REDIS_URL, reason="REDIS_URL is not set: no broker for a real worker (CI sets it)"
+    ),
 ]
 
 
@@ -48,8 +50,22 @@ def worker_queue(transactional_db: None) -> Iterator[str]:
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
     worker = subprocess.Popen(  # noqa: S603 (fixed arguments)
-        [sys.executable, "-m", "celery", "-A", "aldis", "worker", "--pool=solo", "--concurrency=1",
-         "-Q", queue, "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "aldis",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=INFO",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

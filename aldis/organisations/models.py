@@ -5,6 +5,7 @@ from typing import ClassVar
 from django.db import models
 from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
+from aldis.feeds.models import VersionedRecord
 from aldis.identifiers import normalise_org_code
 
 
@@ -27,7 +28,7 @@ class Organisation(models.Model):
     name = models.CharField(max_length=255)
     kind = models.CharField(max_length=20, choices=OrganisationKind.choices, db_index=True)
     # For local governments: the territorial (ATVK) code of the municipality they govern.
-    municipality_code = models.CharField(max_length=7, null=True, blank=True, unique=True)
+    municipality_code = models.CharField(max_length=10, null=True, blank=True)
     # For traders: whether they give the protected-user discount (Scheme P).
     protected_service = models.BooleanField(default=False)
     # Organisations are never deleted (their history is referenced); they end.
@@ -38,6 +39,11 @@ class Organisation(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["municipality_code"],
+                condition=models.Q(is_active=True),
+                name="organisation_one_active_per_municipality",
+            ),
             models.CheckConstraint(
                 name="organisation_municipality_code_iff_municipality",
                 condition=(
@@ -87,3 +93,25 @@ class ApiClient(AbstractAPIKey):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…) of {self.organisation.code}"
+
+
+class OrganisationRecord(VersionedRecord):
+    """A version of the organisations feed's row; ``Organisation`` holds the current one."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="records")
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
+    municipality_code = models.CharField(max_length=10, null=True, blank=True)
+    protected_service = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(superseded_in__isnull=True),
+                name="orgrecord_one_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -9,7 +9,10 @@ pytestmark = pytest.mark.django_db
 def test_each_staff_role_holds_exactly_its_permissions():
     for role, expected in ROLE_PERMISSIONS.items():
         group = Group.objects.get(name=role)
-        held = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+        held = {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in group.permissions.select_related("content_type")
+        }
         assert held == set(expected), role
 
 

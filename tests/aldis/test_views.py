@@ -15,7 +15,11 @@ def test_healthz_reports_database_and_broker(client, settings):
     settings.REDIS_URL = ""
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "in-process (no broker configured)"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "broker": "in-process (no broker configured)",
+    }
 
 
 @pytest.mark.django_db

@@ -1,0 +1,543 @@
+"""The import engine: a feed file into versioned records, all or nothing, set-based.
+
+Stages, all inside the caller's transaction:
+
+1. ``load``: the file's rows into a temporary staging table ``feed_raw`` (PostgreSQL: one
+   ``COPY`` straight from the file; SQLite: Python's csv module), numbered by line.
+2. ``validate``: every check of INTERFACES §1 as SQL over ``feed_norm`` (the normalised rows):
+   types and formats, check digits, enums, lengths, row rules, duplicate keys, references.
+   Every bad row is collected (up to ``ERROR_CAP``); any bad row rejects the whole file.
+3. ``promote``: ``feed_in`` (rows typed and resolved to internal ids) is compared with the
+   current versions by key: new keys and changed rows get a new version and the old one is
+   superseded; unchanged rows get nothing; in a snapshot, current versions whose key is missing
+   end the day before ``as_of`` (as a new version).
+
+The same SQL runs on both databases; the few differences are in ``Dialect``. The field checks
+are SQL functions of the same names on both (``aldis.feeds.checks``).
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.db import connection
+from django.db.models import Model
+
+from aldis.feeds.spec import Column, FeedSpec, T
+from aldis.organisations.models import Organisation
+
+ERROR_CAP = 100_000
+VALUE_SHOWN = 80  # characters of a bad value echoed back in an error
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class BadRow:
+    line: int
+    column: str
+    value: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "column": self.column, "value": self.value, "reason": self.reason}
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        shown = f" {self.value!r}" if self.value else ""
+        return f"{where}{shown}: {self.reason}"
+
+
+class FeedRejected(Exception):
+    def __init__(self, errors: list[BadRow], total: int | None = None) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.line, e.column))[:ERROR_CAP]
+        self.total = total if total is not None else len(errors)
+        super().__init__(f"{self.total} bad row(s)")
+
+
+@dataclass
+class PromotionCounts:
+    rows: int = 0
+    inserted: int = 0
+    changed: int = 0
+    ended: int = 0
+
+    @property
+    def unchanged(self) -> int:
+        return self.rows - self.inserted - self.changed
+
+
+class Dialect:
+    """The few places where PostgreSQL and SQLite need different SQL."""
+
+    def __init__(self, vendor: str) -> None:
+        self.vendor = vendor
+        self.postgres = vendor == "postgresql"
+
+    def temp_table(self, name: str, select_sql: str) -> str:
+        if self.postgres:
+            return f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {select_sql}"
+        return f"CREATE TEMP TABLE {name} AS {select_sql}"
+
+    def cast(self, expr: str, type_: T) -> str:
+        if type_ is T.DATE:
+            return f"CAST({expr} AS date)" if self.postgres else expr
+        if type_ is T.MONTH:
+            return f"CAST({expr} || '-01' AS date)" if self.postgres else f"({expr} || '-01')"
+        if type_ in (T.MONEY, T.DECIMAL):
+            return f"CAST({expr} AS numeric)" if self.postgres else expr
+        if type_ is T.BOOL:
+            return (
+                f"({expr} = 'true')"
+                if self.postgres
+                else f"(CASE WHEN {expr} = 'true' THEN 1 WHEN {expr} = 'false' THEN 0 END)"
+            )
+        return expr
+
+    @property
+    def true(self) -> str:
+        return "true" if self.postgres else "1"
+
+    @property
+    def false(self) -> str:
+        return "false" if self.postgres else "0"
+
+    @property
+    def now(self) -> str:
+        return "now()" if self.postgres else "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')"
+
+    def differs(self, a: str, b: str) -> str:
+        return f"{a} IS DISTINCT FROM {b}" if self.postgres else f"{a} IS NOT {b}"
+
+    def day_before(self, expr: str) -> str:
+        return f"({expr} - 1)" if self.postgres else f"date({expr}, '-1 day')"
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+@dataclass
+class ImportContext:
+    """What the engine and a spec's hooks share during one import."""
+
+    spec: FeedSpec
+    batch_id: int
+    as_of: date
+    sender: Organisation | None
+    dialect: Dialect
+    joins: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {
+            "batch": self.batch_id,
+            "as_of": self.as_of,
+            "day_before": self.as_of - timedelta(days=1),
+            "sender": self.sender.pk if self.sender else None,
+            "sender_kind": self.sender.kind if self.sender else None,
+        }
+
+    @property
+    def model(self) -> type[Model]:
+        return apps.get_model(self.spec.model)
+
+    @property
+    def table(self) -> str:
+        return _q(self.model._meta.db_table)
+
+    def execute(self, sql: str, params: dict[str, Any] | None = None) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {**self.params, **(params or {})})
+            return max(cursor.rowcount, 0)
+
+    def fetchall(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {**self.params, **(params or {})})
+            return list(cursor.fetchall())
+
+    def drop(self, *tables: str) -> None:
+        """SQLite keeps temp tables for the connection; PostgreSQL drops them on commit."""
+        if not self.dialect.postgres:
+            for table in tables:
+                self.execute(f"DROP TABLE IF EXISTS temp.{table}")
+
+    # Helpers for a spec's mapping: typed values and resolved ids of the normalised row ``n``.
+    def value(self, column: str) -> str:
+        return self.dialect.cast(f"n.{_q(column)}", self.spec.column(column).type)
+
+    def person(self, column: str) -> str:
+        alias = f"pc_{column}"
+        self.joins[alias] = f"LEFT JOIN households_personcode {alias} ON {alias}.code = n.{_q(column)}"
+        return f"{alias}.person_id"
+
+    def address(self, column: str) -> str:
+        alias = f"ad_{column}"
+        self.joins[alias] = f"LEFT JOIN households_address {alias} ON {alias}.code = n.{_q(column)}"
+        return f"{alias}.id"
+
+    def organisation(self, column: str) -> str:
+        alias = f"org_{column}"
+        self.joins[alias] = f"LEFT JOIN organisations_organisation {alias} ON {alias}.code = n.{_q(column)}"
+        return f"{alias}.id"
+
+
+# --- 0. the file itself --------------------------------------------------------------------
+
+
+@dataclass
+class FileFacts:
+    header: list[str]
+    header_bytes: int  # offset of the first data row
+    data_rows_hint: bool  # anything after the header
+
+
+def read_header(path: Path, spec: FeedSpec) -> FileFacts:
+    """Check encoding, emptiness and the header; raise ``FeedRejected`` naming what is wrong.
+
+    The whole file is decoded once as UTF-8 (in chunks, so memory stays flat) to find the first
+    bad byte's line; NUL bytes are refused too.
+    """
+    errors: list[BadRow] = []
+    with path.open("rb") as handle:
+        first = handle.readline()
+        header_bytes = len(first)
+        rest_start = handle.read(1)
+    if not first.strip(b"\xef\xbb\xbf \r\n"):
+        raise FeedRejected([BadRow(1, "", "", "the file is empty: a header row is expected")])
+    _check_encoding(path)
+    text = first.decode("utf-8").lstrip("\ufeff").rstrip("\r\n")
+    header = next(csv.reader([text]))
+    expected = spec.column_names
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            errors.append(BadRow(1, name, "", "column appears twice in the header"))
+        elif name not in expected:
+            errors.append(
+                BadRow(1, name, "", f"unknown column; the {spec.name} feed has: {', '.join(expected)}")
+            )
+        seen.add(name)
+    for name in expected:
+        if name not in seen:
+            errors.append(BadRow(1, name, "", "column missing from the header"))
+    if errors:
+        raise FeedRejected(errors)
+    return FileFacts(header=header, header_bytes=header_bytes, data_rows_hint=bool(rest_start.strip()))
+
+
+def _check_encoding(path: Path) -> None:
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                line += chunk.count(b"\n", 0, exc.start)
+                raise FeedRejected([BadRow(line, "", "", "the file is not UTF-8 (bad byte here)")]) from None
+            if b"\x00" in chunk:
+                line += chunk.count(b"\n", 0, chunk.index(b"\x00"))
+                raise FeedRejected([BadRow(line, "", "", "the file holds a NUL byte")])
+            line += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise FeedRejected(
+                [BadRow(line, "", "", "the file is not UTF-8 (it ends inside a character)")]
+            ) from None
+
+
+def structure_errors(path: Path, facts: FileFacts) -> list[BadRow]:
+    """Every row whose field count differs from the header's (or that breaks CSV quoting)."""
+    errors = []
+    width = len(facts.header)
+    for line, row, problem in _rows(path, facts):
+        if problem:
+            errors.append(BadRow(line, "", "", problem))
+            break
+        if len(row) != width:
+            reason = (
+                "the row is empty" if not row else f"the row has {len(row)} fields; the header has {width}"
+            )
+            errors.append(BadRow(line, "", "", reason))
+    return errors
+
+
+def _rows(path: Path, facts: FileFacts) -> Iterator[tuple[int, list[str], str]]:
+    with path.open("rb") as handle:
+        handle.seek(facts.header_bytes)
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        reader = csv.reader(text, strict=True)
+        line = 1
+        try:
+            for row in reader:
+                line += 1
+                yield line, row, ""
+        except csv.Error as exc:
+            yield line + 1, [], f"the CSV quoting is broken: {exc}"
+
+
+# --- 1. load ---------------------------------------------------------------------------------
+
+
+class StructureBroken(Exception):
+    """COPY refused the file's structure; the caller re-reads it to report every such row."""
+
+
+def load(ctx: ImportContext, path: Path, facts: FileFacts) -> int:
+    columns = ", ".join(f"{_q(c)} text" for c in ctx.spec.column_names)
+    ctx.drop("feed_raw")
+    if ctx.dialect.postgres:
+        ctx.execute(
+            f"CREATE TEMP TABLE feed_raw (line bigint GENERATED ALWAYS AS IDENTITY (START WITH 2), {columns}) ON COMMIT DROP"
+        )
+        _copy_postgres(path, facts)
+    else:
+        ctx.execute(f"CREATE TEMP TABLE feed_raw (line integer PRIMARY KEY, {columns})")
+        _insert_sqlite(path, facts)
+    return int(ctx.fetchall("SELECT COUNT(*) FROM feed_raw")[0][0])
+
+
+def _copy_postgres(path: Path, facts: FileFacts) -> None:
+    import psycopg
+
+    target = ", ".join(_q(c) for c in facts.header)
+    with connection.cursor() as cursor, path.open("rb") as handle:
+        handle.seek(facts.header_bytes)
+        raw = cursor.cursor
+        try:
+            with raw.copy(f"COPY feed_raw ({target}) FROM STDIN WITH (FORMAT csv, ENCODING 'UTF8')") as copy:
+                while chunk := handle.read(_CHUNK):
+                    copy.write(chunk)
+        except (psycopg.errors.BadCopyFileFormat, psycopg.errors.DataError) as exc:
+            raise StructureBroken(str(exc)) from exc
+
+
+def _insert_sqlite(path: Path, facts: FileFacts) -> None:
+    width = len(facts.header)
+    names = ", ".join(_q(c) for c in facts.header)
+    marks = ", ".join(["%s"] * (width + 1))
+    sql = f"INSERT INTO feed_raw (line, {names}) VALUES ({marks})"
+    with connection.cursor() as cursor:
+        for chunk in _chunks(_rows(path, facts), 10_000):
+            rows = []
+            for line, row, problem in chunk:
+                if problem or len(row) != width:
+                    raise StructureBroken(problem or f"line {line}")
+                rows.append([line, *(value if value != "" else None for value in row)])
+            cursor.executemany(sql, rows)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# --- 2. validate -----------------------------------------------------------------------------
+
+
+def _column_reason(column: Column) -> str:
+    ref = f"n.{_q(column.name)}"
+    parts = [f"WHEN {ref} IS NULL THEN " + ("'is required'" if column.required else "NULL")]
+    parts.append(
+        f"WHEN length({ref}) > {column.max_length} "
+        f"THEN 'is ' || length({ref}) || ' characters long; at most {column.max_length}'"
+    )
+    if column.type is T.ENUM:
+        allowed = ", ".join("'" + c + "'" for c in column.choices)
+        parts.append(f"WHEN {ref} NOT IN ({allowed}) THEN 'must be one of: {', '.join(column.choices)}'")
+    elif column.type.check_function:
+        parts.append(f"ELSE {column.type.check_function}({ref})")
+    return "CASE " + " ".join(parts) + " END"
+
+
+def normalise(ctx: ImportContext) -> None:
+    selects = ", ".join(f"{c.type.norm_function}(r.{_q(c.name)}) AS {_q(c.name)}" for c in ctx.spec.columns)
+    ctx.drop("feed_norm")
+    ctx.execute(ctx.dialect.temp_table("feed_norm", f"SELECT r.line, {selects} FROM feed_raw r"))
+
+
+def validate(ctx: ImportContext) -> list[BadRow]:
+    spec = ctx.spec
+    errors: list[BadRow] = []
+    # One scan for every field check and row rule: only bad rows come back.
+    checks: list[tuple[str, str]] = [(c.name, _column_reason(c)) for c in spec.columns]
+    if "valid_from" in spec.column_names and "valid_to" in spec.column_names:
+        checks.append(
+            (
+                "valid_to",
+                (
+                    "CASE WHEN aldis_chk_date(n.valid_from) IS NULL AND aldis_chk_date(n.valid_to) IS NULL "
+                    "AND n.valid_to < n.valid_from THEN 'is before valid_from' END"
+                ),
+            )
+        )
+    checks.extend((check.column, check.reason_sql) for check in spec.checks)
+    reasons = ", ".join(f"{sql} AS r{i}" for i, (_, sql) in enumerate(checks))
+    values = ", ".join(
+        f"substr(n.{_q(column)}, 1, {VALUE_SHOWN}) AS v{i}" for i, (column, _) in enumerate(checks)
+    )
+    any_bad = " OR ".join(f"r{i} IS NOT NULL" for i in range(len(checks)))
+    sql = (
+        f"SELECT * FROM (SELECT n.line, {reasons}, {values} FROM feed_norm n) x "
+        f"WHERE {any_bad} ORDER BY line LIMIT {ERROR_CAP}"
+    )
+    width = len(checks)
+    for row in ctx.fetchall(sql):
+        line = row[0]
+        for i, (column, _) in enumerate(checks):
+            reason = row[1 + i]
+            if reason is not None:
+                errors.append(BadRow(line, column, row[1 + width + i] or "", reason))
+    errors.extend(_duplicate_errors(ctx))
+    for reference in spec.references:
+        column = _q(reference.column)
+        check = spec.column(reference.column).type.check_function
+        valid = f"AND {check}(n.{column}) IS NULL" if check else ""
+        rows = ctx.fetchall(
+            f"SELECT n.line, substr(n.{column}, 1, {VALUE_SHOWN}) FROM feed_norm n "
+            f"WHERE n.{column} IS NOT NULL {valid} AND NOT ({reference.exists_sql}) ORDER BY n.line LIMIT {ERROR_CAP}"
+        )
+        errors.extend(BadRow(line, reference.column, value, reference.reason) for line, value in rows)
+    return errors
+
+
+def _duplicate_errors(ctx: ImportContext) -> list[BadRow]:
+    key = ", ".join(f"n.{_q(c)}" for c in ctx.spec.key)
+    rows = ctx.fetchall(
+        f"SELECT line, first FROM (SELECT n.line, MIN(n.line) OVER (PARTITION BY {key}) AS first, "
+        f"COUNT(*) OVER (PARTITION BY {key}) AS n FROM feed_norm n) x "
+        f"WHERE n > 1 AND line <> first ORDER BY line LIMIT {ERROR_CAP}"
+    )
+    names = ", ".join(ctx.spec.key)
+    return [
+        BadRow(line, ctx.spec.key[0], "", f"repeats the key ({names}) of line {first}")
+        for line, first in rows
+    ]
+
+
+# --- 3. promote ------------------------------------------------------------------------------
+
+
+def create_persons(ctx: ImportContext, column: str) -> None:
+    """Give every personal code of ``column`` not yet known a person of its own."""
+    col = _q(column)
+    before = ctx.fetchall("SELECT COALESCE(MAX(id), 0) FROM households_person")[0][0]
+    ctx.execute(
+        f"INSERT INTO households_person (personal_code) SELECT DISTINCT n.{col} FROM feed_norm n "
+        f"WHERE n.{col} IS NOT NULL AND n.{col} < '4' "  # personal codes only (a holder may be an organisation)
+        f"AND NOT EXISTS (SELECT 1 FROM households_personcode pc WHERE pc.code = n.{col})"
+    )
+    ctx.execute(
+        "INSERT INTO households_personcode (code, person_id) SELECT p.personal_code, p.id "
+        "FROM households_person p WHERE p.id > %(before)s",
+        {"before": before},
+    )
+
+
+def _version_columns(model: type[Model]) -> list[str]:
+    return [
+        f.column
+        for f in model._meta.concrete_fields
+        if f.column not in ("id", "learned_in_id", "superseded_in_id")
+    ]
+
+
+def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
+    spec, d = ctx.spec, ctx.dialect
+    if spec.before_promote:
+        spec.before_promote(ctx)
+    for column in spec.person_columns:
+        create_persons(ctx, column)
+    ctx.joins.clear()
+    mapping = dict(spec.mapping(ctx))
+    if spec.sender_field:
+        mapping[spec.sender_field] = "%(sender)s"
+    targets = list(mapping)
+    select = ", ".join(f"{expr} AS {_q(name)}" for name, expr in mapping.items())
+    ctx.drop("feed_in", "feed_delta", "feed_end")
+    ctx.execute(d.temp_table("feed_in", f"SELECT {select} FROM feed_norm n {' '.join(ctx.joins.values())}"))
+
+    table = ctx.table
+    key_match = " AND ".join(f"t.{_q(k)} = i.{_q(k)}" for k in spec.target_key)
+    current = "t.superseded_in_id IS NULL" + (" AND t.valid_to IS NULL" if spec.split_history_on else "")
+    attrs = [c for c in targets if c not in spec.target_key]
+    changed = " OR ".join(d.differs(f"t.{_q(c)}", f"i.{_q(c)}") for c in attrs) or "1 = 0"
+    ctx.execute(
+        d.temp_table(
+            "feed_delta",
+            f"SELECT i.*, t.id AS old_id FROM feed_in i LEFT JOIN {table} t ON {key_match} AND {current} "
+            f"WHERE t.id IS NULL OR {changed}",
+        )
+    )
+    counts = PromotionCounts(rows=rows)
+    counts.changed = int(ctx.fetchall("SELECT COUNT(*) FROM feed_delta WHERE old_id IS NOT NULL")[0][0])
+    counts.inserted = int(ctx.fetchall("SELECT COUNT(*) FROM feed_delta WHERE old_id IS NULL")[0][0])
+
+    all_columns = _version_columns(ctx.model)
+    cols = ", ".join(_q(c) for c in all_columns)
+    if spec.split_history_on:
+        _split_history(ctx, all_columns)
+    ctx.execute(
+        f"UPDATE {table} SET superseded_in_id = %(batch)s "
+        f"WHERE id IN (SELECT old_id FROM feed_delta WHERE old_id IS NOT NULL)"
+    )
+    new_cols = ", ".join(_q(c) for c in targets)
+    ctx.execute(
+        f"INSERT INTO {table} ({new_cols}, learned_in_id) SELECT {new_cols}, %(batch)s FROM feed_delta"
+    )
+    if spec.kind == "snapshot":
+        scope = f"AND t.{_q(spec.sender_field)} = %(sender)s" if spec.sender_field else ""
+        ctx.execute(
+            d.temp_table(
+                "feed_end",
+                f"SELECT t.id FROM {table} t WHERE t.superseded_in_id IS NULL {scope} "
+                f"AND (t.valid_to IS NULL OR t.valid_to >= %(as_of)s) "
+                f"AND t.learned_in_id <> %(batch)s "
+                f"AND NOT EXISTS (SELECT 1 FROM feed_in i WHERE {key_match})",
+            )
+        )
+        counts.ended = int(ctx.fetchall("SELECT COUNT(*) FROM feed_end")[0][0])
+        copied = ", ".join("%(day_before)s" if c == "valid_to" else f"t.{_q(c)}" for c in all_columns)
+        ctx.execute(
+            f"INSERT INTO {table} ({cols}, learned_in_id) SELECT {copied}, %(batch)s FROM {table} t "
+            f"WHERE t.id IN (SELECT id FROM feed_end) AND (t.valid_from IS NULL OR t.valid_from <= %(day_before)s)"
+        )
+        ctx.execute(f"UPDATE {table} SET superseded_in_id = %(batch)s WHERE id IN (SELECT id FROM feed_end)")
+    if spec.after_promote:
+        spec.after_promote(ctx)
+    ctx.drop("feed_raw", "feed_norm", "feed_in", "feed_delta", "feed_end")
+    return counts
+
+
+def _split_history(ctx: ImportContext, all_columns: list[str]) -> None:
+    """A changed residence: keep the old one as closed history, and let the new one override
+    any other current version it overlaps (so current versions never overlap in valid time)."""
+    table, d, key = ctx.table, ctx.dialect, ctx.spec.target_key[0]
+    moved = " OR ".join(d.differs(f"t.{_q(c)}", f"x.{_q(c)}") for c in ctx.spec.split_history_on)
+    copied = ", ".join(d.day_before("x.valid_from") if c == "valid_to" else f"t.{_q(c)}" for c in all_columns)
+    cols = ", ".join(_q(c) for c in all_columns)
+    ctx.execute(
+        f"INSERT INTO {table} ({cols}, learned_in_id) SELECT {copied}, %(batch)s "
+        f"FROM feed_delta x JOIN {table} t ON t.id = x.old_id "
+        f"WHERE x.valid_from IS NOT NULL AND (t.valid_from IS NULL OR t.valid_from < x.valid_from) AND ({moved})"
+    )
+    ctx.execute(
+        f"UPDATE {table} SET superseded_in_id = %(batch)s WHERE superseded_in_id IS NULL "
+        f"AND learned_in_id <> %(batch)s AND valid_to IS NOT NULL AND id IN ("
+        f"SELECT t.id FROM {table} t JOIN feed_delta x ON t.{_q(key)} = x.{_q(key)} "
+        f"WHERE x.valid_from IS NULL OR t.valid_to >= x.valid_from)"
+    )
