@@ -22,7 +22,7 @@ install: $(STAMP)
 demo: export DJANGO_DEBUG = true
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py demo_setup --persons $(DEMO_PERSONS)
+	DJANGO_LOG_LEVEL=WARNING $(BIN)/python manage.py demo_setup --persons $(DEMO_PERSONS)
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # Every check and test: lint, types, the suite on SQLite, then on PostgreSQL with a real
