@@ -88,6 +88,7 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'aldis.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # embedded mode on a fresh checkout
     # IMMEDIATE transactions serialise writers up front instead of failing with "database is
     # locked" when a reader upgrades; WAL lets readers go on while the monthly run writes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -98,6 +99,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
+    # Feed imports stage national files in temporary tables; PostgreSQL's default 8 MB of
+    # temp_buffers would spill them to disk. The memory is taken only when temp tables are used.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c temp_buffers={env.str('ALDIS_PG_TEMP_BUFFERS', default='512MB')}"
+    )
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -201,6 +207,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- ALDIS ----------------------------------------------------------------------------------
 # Personal data and audit trails are kept this many months, then purged (DOMAIN: Audit and retention).
 ALDIS_RETENTION_MONTHS = env.int("ALDIS_RETENTION_MONTHS", default=24)
+# The largest feed file accepted over the API (bytes); bigger ones are refused with 413.
+ALDIS_FEED_MAX_BYTES = env.int("ALDIS_FEED_MAX_BYTES", default=2 * 1024**3)
 
 # --- Logging: nothing personal is logged; request ids tie log lines to audit events ----------
 LOGGING = {

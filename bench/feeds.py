@@ -20,6 +20,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -50,16 +51,26 @@ def main() -> None:
 
     if not (country / "manifest.json").exists():
         started = time.monotonic()
-        subprocess.run(  # noqa: S603
-            [sys.executable, "manage.py", "generate_country", "--persons", str(args.persons),
-             "--seed", str(args.seed), "--out", str(country)],
-            cwd=ROOT, check=True,
+        subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "generate_country",
+                "--persons",
+                str(args.persons),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(country),
+            ],
+            cwd=ROOT,
+            check=True,
         )
         results["generate_seconds"] = round(time.monotonic() - started, 1)
         print(f"generated in {results['generate_seconds']} s")
 
-    for command in (["dropdb", "--if-exists"], ["createdb"]):
-        subprocess.run([*command, "-h", args.host, "-U", "postgres", args.database], check=True)  # noqa: S603
+    for command in (["dropdb", "--if-exists", "--force"], ["createdb"]):
+        subprocess.run([*command, "-h", args.host, "-U", "postgres", args.database], check=True)
     import django
 
     django.setup()
@@ -75,21 +86,26 @@ def main() -> None:
 
     per_feed: dict[str, dict[str, float]] = {}
 
-    def record(entry, batch, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    def record(entry: Any, batch: Any, seconds: float) -> None:
         stats = per_feed.setdefault(entry.feed, {"files": 0, "rows": 0, "seconds": 0.0})
         stats["files"] += 1
         stats["rows"] += batch.rows
         stats["seconds"] += seconds
         if entry.feed in ("population", "income", "relations", "addresses"):
-            print(f"  {entry.feed:<22} {batch.rows:>10,} rows {seconds:7.1f} s  {batch.rows / seconds:>10,.0f} rows/s")
+            print(
+                f"  {entry.feed:<22} {batch.rows:>10,} rows {seconds:7.1f} s  {batch.rows / seconds:>10,.0f} rows/s"
+            )
 
     print(f"importing {country.name} into PostgreSQL {args.database} ...")
     started = time.monotonic()
     country_import(directory=country, actor=Actor.operator(), on_batch=record)
     total = time.monotonic() - started
     results["import_total_seconds"] = round(total, 1)
-    results["feeds"] = {
-        feed: {**stats, "rows_per_second": round(stats["rows"] / stats["seconds"]) if stats["seconds"] else None}
+    feeds: dict[str, dict[str, Any]] = {
+        feed: {
+            **stats,
+            "rows_per_second": round(stats["rows"] / stats["seconds"]) if stats["seconds"] else None,
+        }
         for feed, stats in per_feed.items()
     }
 
@@ -98,18 +114,22 @@ def main() -> None:
     header = population.open(encoding="utf-8").readline().strip().split(",")
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_raw_population")
-        cursor.execute("CREATE UNLOGGED TABLE bench_raw_population (" + ", ".join(f"{c} text" for c in header) + ")")
+        cursor.execute(
+            "CREATE UNLOGGED TABLE bench_raw_population (" + ", ".join(f"{c} text" for c in header) + ")"
+        )
         started = time.monotonic()
-        with population.open("rb") as handle, cursor.cursor.copy(
-            "COPY bench_raw_population FROM STDIN WITH (FORMAT csv, HEADER true)"
-        ) as copy:
+        with (
+            population.open("rb") as handle,
+            cursor.cursor.copy("COPY bench_raw_population FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+        ):
             while chunk := handle.read(1 << 20):
                 copy.write(chunk)
         raw_seconds = time.monotonic() - started
         cursor.execute("SELECT COUNT(*) FROM bench_raw_population")
         raw_rows = cursor.fetchone()[0]
         cursor.execute("DROP TABLE bench_raw_population")
-    pop = results["feeds"]["population"]  # type: ignore[index]
+    results["feeds"] = feeds
+    pop = feeds["population"]
     results["raw_copy_population_rows_per_second"] = round(raw_rows / raw_seconds)
     results["population_vs_raw_copy"] = round(pop["rows_per_second"] / (raw_rows / raw_seconds), 3)
 
@@ -118,7 +138,9 @@ def main() -> None:
 
     versions_before = PopulationRecord.objects.count()
     started = time.monotonic()
-    again = feed_import(feed="population", path=population, as_of=date(2026, 12, 1), sender=None, actor=Actor.operator())
+    again = feed_import(
+        feed="population", path=population, as_of=date(2026, 12, 1), sender=None, actor=Actor.operator()
+    )
     reimport = time.monotonic() - started
     results["population_reimport_seconds"] = round(reimport, 1)
     results["population_reimport_ratio"] = round(reimport / pop["seconds"], 3)
@@ -129,14 +151,20 @@ def main() -> None:
 
     print()
     print(f"{'feed':<22} {'files':>5} {'rows':>12} {'seconds':>8} {'rows/s':>10}")
-    for feed, stats in results["feeds"].items():  # type: ignore[union-attr]
-        print(f"{feed:<22} {stats['files']:>5} {stats['rows']:>12,} {stats['seconds']:>8.1f} {stats['rows_per_second'] or 0:>10,}")
+    for feed, stats in feeds.items():
+        print(
+            f"{feed:<22} {stats['files']:>5} {stats['rows']:>12,} {stats['seconds']:>8.1f} {stats['rows_per_second'] or 0:>10,}"
+        )
     print()
     print(f"whole country imported in {total:.1f} s (target <= 300 s)")
-    print(f"raw COPY of population.csv: {results['raw_copy_population_rows_per_second']:,} rows/s; "
-          f"population import is {results['population_vs_raw_copy']:.2f} of it (target >= 0.33)")
-    print(f"identical population snapshot again: {reimport:.1f} s = {results['population_reimport_ratio']:.2f} of the "
-          f"first import (target <= 0.25), {results['population_reimport_new_versions']} new versions (target 0)")
+    print(
+        f"raw COPY of population.csv: {results['raw_copy_population_rows_per_second']:,} rows/s; "
+        f"population import is {results['population_vs_raw_copy']:.2f} of it (target >= 0.33)"
+    )
+    print(
+        f"identical population snapshot again: {reimport:.1f} s = {results['population_reimport_ratio']:.2f} of the "
+        f"first import (target <= 0.25), {results['population_reimport_new_versions']} new versions (target 0)"
+    )
     print(f"peak memory of the importing process: {results['peak_rss_mb']} MB (target <= 1024)")
     out.mkdir(parents=True, exist_ok=True)
     (out / f"feeds-{args.persons}.json").write_text(json.dumps(results, indent=2))

@@ -123,8 +123,8 @@ ADDRESSES = FeedSpec(
     references=(
         Reference(
             "parent_code",
-            "EXISTS (SELECT 1 FROM households_address a WHERE a.code = n.parent_code) "
-            "OR EXISTS (SELECT 1 FROM feed_norm p WHERE p.address_code = n.parent_code)",
+            # IN over a union (a hashed subplan), not two EXISTS joined by OR (a nested loop).
+            "n.parent_code IN (SELECT a.code FROM households_address a UNION ALL SELECT p.address_code FROM feed_norm p)",
             "unknown parent address code (neither in this file nor known before)",
         ),
         MUNICIPALITY_EXISTS,
@@ -149,7 +149,6 @@ def _population_identities(ctx: ImportContext) -> None:
     3. New persons for codes still unknown; previous codes not yet known join their person.
     4. Every person's current code becomes the one in the file.
     """
-    ctx.drop("feed_merge")
     ctx.execute(
         ctx.dialect.temp_table(
             "feed_merge",
@@ -165,7 +164,6 @@ def _population_identities(ctx: ImportContext) -> None:
                 f"WHERE {column} IN (SELECT old_id FROM feed_merge)"
             )
         ctx.execute("DELETE FROM households_person WHERE id IN (SELECT old_id FROM feed_merge)")
-    ctx.drop("feed_merge")
     ctx.execute(
         "INSERT INTO households_personcode (code, person_id) "
         "SELECT n.personal_code, MIN(old.person_id) FROM feed_norm n "
@@ -187,7 +185,9 @@ def _population_identities(ctx: ImportContext) -> None:
         "SELECT n.personal_code FROM feed_norm n JOIN households_personcode pc ON pc.code = n.personal_code "
         "WHERE pc.person_id = households_person.id) "
         "WHERE id IN (SELECT pc.person_id FROM feed_norm n JOIN households_personcode pc ON pc.code = n.personal_code "
-        "JOIN households_person p ON p.id = pc.person_id WHERE p.personal_code <> n.personal_code)"
+        "JOIN households_person p ON p.id = pc.person_id "
+        # Only a row naming a previous code can change whose code is current.
+        "WHERE n.previous_code IS NOT NULL AND p.personal_code <> n.personal_code)"
     )
 
 
@@ -228,7 +228,9 @@ POPULATION = FeedSpec(
         ),
         Check(
             "previous_code",
-            "CASE WHEN n.previous_code = n.personal_code THEN 'is the same as personal_code' END",
+            "CASE WHEN n.previous_code = n.personal_code THEN 'is the same as personal_code' "
+            "WHEN n.previous_code IN (SELECT m.personal_code FROM feed_norm m) "
+            "THEN 'is the current personal code of another row' END",
         ),
         Check(
             "declared_from",
@@ -236,6 +238,7 @@ POPULATION = FeedSpec(
             "THEN 'is given but address_code is empty' END",
         ),
     ),
+    unique=(("previous_code",),),
     references=(ADDRESS_EXISTS,),
     split_history_on=("address_id",),
     before_promote=_population_identities,

@@ -13,7 +13,8 @@ CURRENT = models.Q(superseded_in__isnull=True)
 
 
 class Person(models.Model):
-    personal_code = models.CharField(max_length=11, unique=True, help_text="the current personal code")
+    # Not indexed: codes are looked up through PersonCode (which holds this one too).
+    personal_code = models.CharField(max_length=11, help_text="the current personal code")
 
     class Meta:
         ordering = ["personal_code"]
@@ -24,7 +25,7 @@ class Person(models.Model):
 
 class PersonCode(models.Model):
     code = models.CharField(max_length=11, unique=True)
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="codes")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, db_constraint=False, related_name="codes")
 
     def __str__(self) -> str:
         return self.code
@@ -48,9 +49,13 @@ class AddressType(models.TextChoices):
 
 
 class AddressRecord(VersionedRecord):
-    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="records")
+    address = models.ForeignKey(
+        Address, on_delete=models.PROTECT, db_constraint=False, related_name="records"
+    )
     type = models.CharField(max_length=8, choices=AddressType.choices)
-    parent = models.ForeignKey(Address, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    parent = models.ForeignKey(
+        Address, null=True, blank=True, on_delete=models.PROTECT, db_constraint=False, related_name="+"
+    )
     municipality_code = models.CharField(max_length=10, db_index=True)
     full_address = models.CharField(max_length=255)
 
@@ -66,20 +71,20 @@ class AddressRecord(VersionedRecord):
 class PopulationRecord(VersionedRecord):
     """The population register's entry: valid from the declared date of the residence it names."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="population_records")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, db_constraint=False, related_name="population_records"
+    )
     given_name = models.CharField(max_length=100)
     surname = models.CharField(max_length=100)
     birth_date = models.DateField()
     death_date = models.DateField(null=True, blank=True)
-    address = models.ForeignKey(Address, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    address = models.ForeignKey(
+        Address, null=True, blank=True, on_delete=models.PROTECT, db_constraint=False, related_name="+"
+    )
     declared_from = models.DateField(null=True, blank=True)
     previous_code = models.CharField(max_length=11, blank=True, null=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["person", "valid_from"], condition=CURRENT, name="population_current"),
-            models.Index(fields=["address"], condition=CURRENT, name="population_current_address"),
-        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["person"],
@@ -95,11 +100,13 @@ class PopulationRecord(VersionedRecord):
 class TemporaryProtection(VersionedRecord):
     """A Ukrainian civilian with temporary protection, at the residence they indicated."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="protections")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, db_constraint=False, related_name="protections"
+    )
     given_name = models.CharField(max_length=100)
     surname = models.CharField(max_length=100)
     birth_date = models.DateField()
-    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="+")
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, db_constraint=False, related_name="+")
 
     class Meta:
         verbose_name_plural = "temporary protections"
@@ -121,8 +128,12 @@ class RelationKind(models.TextChoices):
 
 
 class Relation(VersionedRecord):
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="dependants_links")
-    dependant = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="carers_links")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, db_constraint=False, related_name="dependants_links"
+    )
+    dependant = models.ForeignKey(
+        Person, on_delete=models.PROTECT, db_constraint=False, related_name="carers_links"
+    )
     relation = models.CharField(max_length=8, choices=RelationKind.choices)
 
     class Meta:
@@ -147,7 +158,9 @@ class DisabilityGroup(models.TextChoices):
 
 
 class Disability(VersionedRecord):
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="disabilities")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, db_constraint=False, related_name="disabilities"
+    )
     group = models.CharField(max_length=5, choices=DisabilityGroup.choices)
 
     class Meta:
@@ -168,7 +181,9 @@ class SocialStatusKind(models.TextChoices):
 
 
 class SocialStatus(VersionedRecord):
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="social_statuses")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, db_constraint=False, related_name="social_statuses"
+    )
     status = models.CharField(max_length=10, choices=SocialStatusKind.choices)
     municipality_code = models.CharField(max_length=10)
 
@@ -191,7 +206,9 @@ class EducationLevel(models.TextChoices):
 
 
 class Education(VersionedRecord):
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="educations")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, db_constraint=False, related_name="educations"
+    )
     level = models.CharField(max_length=10, choices=EducationLevel.choices)
 
     class Meta:
@@ -209,7 +226,7 @@ class Education(VersionedRecord):
 class Debtor(VersionedRecord):
     """On the maintenance guarantee fund's register of maintenance debtors."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="debts")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, db_constraint=False, related_name="debts")
 
     class Meta:
         constraints = [
@@ -223,7 +240,9 @@ class Debtor(VersionedRecord):
 
 
 class Sanction(VersionedRecord):
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="sanctions")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, db_constraint=False, related_name="sanctions"
+    )
 
     class Meta:
         constraints = [
@@ -239,7 +258,7 @@ class Sanction(VersionedRecord):
 class Income(VersionedRecord):
     """State Revenue Service income of one person in one month (a fact)."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="incomes")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, db_constraint=False, related_name="incomes")
     month = models.DateField(help_text="first day of the month")
     amount_eur = models.DecimalField(max_digits=12, decimal_places=2)
 
@@ -258,7 +277,7 @@ class BenefitKind(models.TextChoices):
 
 
 class Benefit(VersionedRecord):
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="benefits")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, db_constraint=False, related_name="benefits")
     month = models.DateField(help_text="first day of the month")
     kind = models.CharField(max_length=8, choices=BenefitKind.choices)
     amount_eur = models.DecimalField(max_digits=12, decimal_places=2)
@@ -275,7 +294,9 @@ class Benefit(VersionedRecord):
 
 
 class HousingCost(VersionedRecord):
-    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="housing_costs")
+    address = models.ForeignKey(
+        Address, on_delete=models.PROTECT, db_constraint=False, related_name="housing_costs"
+    )
     month = models.DateField(help_text="first day of the month")
     amount_eur = models.DecimalField(max_digits=12, decimal_places=2)
 

@@ -1,6 +1,9 @@
+import importlib
 from collections.abc import Callable
 
 import pytest
+from django.db import connections
+from django.test import TransactionTestCase
 from rest_framework.test import APIClient
 
 from aldis.organisations.models import Organisation
@@ -33,3 +36,32 @@ def _plain_static_files(settings) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def _flush_past_the_audit_trigger(
+    original: Callable[[TransactionTestCase], None],
+) -> Callable[[TransactionTestCase], None]:
+    """Transactional tests end by emptying every table. On SQLite that is a DELETE, which the
+    audit trail's append-only trigger refuses: the triggers step aside for the flush and come
+    back after it. (PostgreSQL empties tables with TRUNCATE, which row triggers do not see.)"""
+    triggers = importlib.import_module("audit.migrations.0002_append_only_triggers")
+
+    def teardown(self: TransactionTestCase) -> None:
+        aliases = self._databases_names(include_mirrors=False)  # type: ignore[attr-defined]
+        sqlite = [alias for alias in aliases if connections[alias].vendor == "sqlite"]
+        for alias in sqlite:
+            with connections[alias].cursor() as cursor:
+                for statement in triggers.SQLITE_BACKWARD:
+                    cursor.execute(statement)
+        try:
+            original(self)
+        finally:
+            for alias in sqlite:
+                with connections[alias].cursor() as cursor:
+                    for statement in triggers.SQLITE_FORWARD:
+                        cursor.execute(statement)
+
+    return teardown
+
+
+TransactionTestCase._fixture_teardown = _flush_past_the_audit_trigger(TransactionTestCase._fixture_teardown)  # type: ignore[attr-defined]

@@ -1,7 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
 from aldis.api.views import WhoAmIApi
 
 urlpatterns = [
     path("whoami/", WhoAmIApi.as_view(), name="whoami"),
+    path("feeds/", include("aldis.feeds.api.urls")),
 ]

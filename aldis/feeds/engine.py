@@ -18,6 +18,9 @@ are SQL functions of the same names on both (``aldis.feeds.checks``).
 
 import csv
 import io
+import logging
+import sys
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -31,9 +34,14 @@ from django.db.models import Model
 from aldis.feeds.spec import Column, FeedSpec, T
 from aldis.organisations.models import Organisation
 
+logger = logging.getLogger(__name__)
+# A field may be long (and is then reported as too long, not as broken CSV).
+csv.field_size_limit(sys.maxsize)
+
 ERROR_CAP = 100_000
 VALUE_SHOWN = 80  # characters of a bad value echoed back in an error
 _CHUNK = 1 << 20
+STAGING_TABLES = ("feed_raw", "feed_norm", "feed_in", "feed_delta", "feed_end", "feed_merge")
 
 
 @dataclass(frozen=True)
@@ -151,20 +159,30 @@ class ImportContext:
         return _q(self.model._meta.db_table)
 
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> int:
+        started = time.monotonic()
         with connection.cursor() as cursor:
             cursor.execute(sql, {**self.params, **(params or {})})
-            return max(cursor.rowcount, 0)
+            rowcount = max(cursor.rowcount, 0)
+        logger.debug("%s: %.3fs %s", self.spec.name, time.monotonic() - started, sql[:160])
+        return rowcount
 
     def fetchall(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        started = time.monotonic()
         with connection.cursor() as cursor:
             cursor.execute(sql, {**self.params, **(params or {})})
-            return list(cursor.fetchall())
+            rows = list(cursor.fetchall())
+        logger.debug("%s: %.3fs %s", self.spec.name, time.monotonic() - started, sql[:160])
+        return rows
 
     def drop(self, *tables: str) -> None:
-        """SQLite keeps temp tables for the connection; PostgreSQL drops them on commit."""
-        if not self.dialect.postgres:
-            for table in tables:
-                self.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        """Drop staging tables left by an earlier import on this connection.
+
+        PostgreSQL drops them at commit (``ON COMMIT DROP``), but not when the import's
+        transaction is a savepoint inside an outer one (as in tests); SQLite keeps them for the
+        connection's life."""
+        schema = "pg_temp" if self.dialect.postgres else "temp"
+        for table in tables:
+            self.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
 
     # Helpers for a spec's mapping: typed values and resolved ids of the normalised row ``n``.
     def value(self, column: str) -> str:
@@ -293,7 +311,7 @@ class StructureBroken(Exception):
 
 def load(ctx: ImportContext, path: Path, facts: FileFacts) -> int:
     columns = ", ".join(f"{_q(c)} text" for c in ctx.spec.column_names)
-    ctx.drop("feed_raw")
+    ctx.drop(*STAGING_TABLES)
     if ctx.dialect.postgres:
         ctx.execute(
             f"CREATE TEMP TABLE feed_raw (line bigint GENERATED ALWAYS AS IDENTITY (START WITH 2), {columns}) ON COMMIT DROP"
@@ -349,8 +367,8 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 # --- 2. validate -----------------------------------------------------------------------------
 
 
-def _column_reason(column: Column) -> str:
-    ref = f"n.{_q(column.name)}"
+def _column_reason(column: Column, ref: str | None = None) -> str:
+    ref = ref or f"n.{_q(column.name)}"
     parts = [f"WHEN {ref} IS NULL THEN " + ("'is required'" if column.required else "NULL")]
     parts.append(
         f"WHEN length({ref}) > {column.max_length} "
@@ -366,15 +384,19 @@ def _column_reason(column: Column) -> str:
 
 def normalise(ctx: ImportContext) -> None:
     selects = ", ".join(f"{c.type.norm_function}(r.{_q(c.name)}) AS {_q(c.name)}" for c in ctx.spec.columns)
-    ctx.drop("feed_norm")
     ctx.execute(ctx.dialect.temp_table("feed_norm", f"SELECT r.line, {selects} FROM feed_raw r"))
 
 
 def validate(ctx: ImportContext) -> list[BadRow]:
     spec = ctx.spec
     errors: list[BadRow] = []
-    # One scan for every field check and row rule: only bad rows come back.
-    checks: list[tuple[str, str]] = [(c.name, _column_reason(c)) for c in spec.columns]
+    # Fact feeds repeat their values (13 months of one person's income): each column is checked
+    # once per distinct value. Snapshot rows are mostly unique: one scan checks every column.
+    by_value = spec.kind == "fact"
+    checks: list[tuple[str, str]] = [] if by_value else [(c.name, _column_reason(c)) for c in spec.columns]
+    if by_value:
+        for column in spec.columns:
+            errors.extend(_distinct_value_errors(ctx, column))
     if "valid_from" in spec.column_names and "valid_to" in spec.column_names:
         checks.append(
             (
@@ -386,47 +408,77 @@ def validate(ctx: ImportContext) -> list[BadRow]:
             )
         )
     checks.extend((check.column, check.reason_sql) for check in spec.checks)
-    reasons = ", ".join(f"{sql} AS r{i}" for i, (_, sql) in enumerate(checks))
-    values = ", ".join(
-        f"substr(n.{_q(column)}, 1, {VALUE_SHOWN}) AS v{i}" for i, (column, _) in enumerate(checks)
-    )
-    any_bad = " OR ".join(f"r{i} IS NOT NULL" for i in range(len(checks)))
-    sql = (
-        f"SELECT * FROM (SELECT n.line, {reasons}, {values} FROM feed_norm n) x "
-        f"WHERE {any_bad} ORDER BY line LIMIT {ERROR_CAP}"
-    )
-    width = len(checks)
-    for row in ctx.fetchall(sql):
-        line = row[0]
-        for i, (column, _) in enumerate(checks):
-            reason = row[1 + i]
-            if reason is not None:
-                errors.append(BadRow(line, column, row[1 + width + i] or "", reason))
+    if checks:
+        errors.extend(_row_errors(ctx, checks))
     errors.extend(_duplicate_errors(ctx))
     for reference in spec.references:
-        column = _q(reference.column)
+        ref = _q(reference.column)
         check = spec.column(reference.column).type.check_function
-        valid = f"AND {check}(n.{column}) IS NULL" if check else ""
+        valid = f"AND {check}(n.{ref}) IS NULL" if check else ""
         rows = ctx.fetchall(
-            f"SELECT n.line, substr(n.{column}, 1, {VALUE_SHOWN}) FROM feed_norm n "
-            f"WHERE n.{column} IS NOT NULL {valid} AND NOT ({reference.exists_sql}) ORDER BY n.line LIMIT {ERROR_CAP}"
+            f"SELECT n.line, substr(n.{ref}, 1, {VALUE_SHOWN}) FROM feed_norm n "
+            f"WHERE n.{ref} IS NOT NULL {valid} AND NOT ({reference.exists_sql}) ORDER BY n.line LIMIT {ERROR_CAP}"
         )
         errors.extend(BadRow(line, reference.column, value, reference.reason) for line, value in rows)
     return errors
 
 
-def _duplicate_errors(ctx: ImportContext) -> list[BadRow]:
-    key = ", ".join(f"n.{_q(c)}" for c in ctx.spec.key)
-    rows = ctx.fetchall(
-        f"SELECT line, first FROM (SELECT n.line, MIN(n.line) OVER (PARTITION BY {key}) AS first, "
-        f"COUNT(*) OVER (PARTITION BY {key}) AS n FROM feed_norm n) x "
-        f"WHERE n > 1 AND line <> first ORDER BY line LIMIT {ERROR_CAP}"
+def _row_errors(ctx: ImportContext, checks: list[tuple[str, str]]) -> list[BadRow]:
+    """One scan evaluating every check on every row; only bad rows come back."""
+    reasons = ", ".join(f"{sql} AS r{i}" for i, (_, sql) in enumerate(checks))
+    # The values are read only for bad rows (the outer select), not for every row.
+    values = ", ".join(f"substr(x.{_q(column)}, 1, {VALUE_SHOWN})" for column, _ in checks)
+    any_bad = " OR ".join(f"r{i} IS NOT NULL" for i in range(len(checks)))
+    sql = (
+        f"SELECT x.line, {', '.join(f'x.r{i}' for i in range(len(checks)))}, {values} "
+        f"FROM (SELECT n.*, {reasons} FROM feed_norm n) x WHERE {any_bad} ORDER BY x.line LIMIT {ERROR_CAP}"
     )
-    names = ", ".join(ctx.spec.key)
-    return [
-        BadRow(line, ctx.spec.key[0], "", f"repeats the key ({names}) of line {first}")
-        for line, first in rows
-    ]
+    errors = []
+    width = len(checks)
+    for row in ctx.fetchall(sql):
+        for i, (column, _) in enumerate(checks):
+            if row[1 + i] is not None:
+                errors.append(BadRow(row[0], column, row[1 + width + i] or "", row[1 + i]))
+    return errors
+
+
+def _distinct_value_errors(ctx: ImportContext, column: Column) -> list[BadRow]:
+    """Check each distinct value of ``column`` once; look up the lines only of bad values."""
+    col = _q(column.name)
+    bad_values = (
+        f"SELECT v, r FROM (SELECT d.v, {_column_reason(column, 'd.v')} AS r "
+        f"FROM (SELECT DISTINCT n.{col} AS v FROM feed_norm n) d) y WHERE r IS NOT NULL"
+    )
+    if not ctx.fetchall(f"{bad_values} LIMIT 1"):
+        return []
+    rows = ctx.fetchall(
+        f"SELECT n.line, b.r, substr(n.{col}, 1, {VALUE_SHOWN}) FROM feed_norm n "
+        f"JOIN ({bad_values}) b ON b.v = n.{col} OR (b.v IS NULL AND n.{col} IS NULL) "
+        f"ORDER BY n.line LIMIT {ERROR_CAP}"
+    )
+    return [BadRow(line, column.name, value or "", reason) for line, reason, value in rows]
+
+
+def _duplicate_errors(ctx: ImportContext) -> list[BadRow]:
+    errors: list[BadRow] = []
+    for columns in (ctx.spec.key, *ctx.spec.unique):
+        key = ", ".join(f"n.{_q(c)}" for c in columns)
+        present = " AND ".join(f"n.{_q(c)} IS NOT NULL" for c in columns)
+        # Grouping finds whether any key repeats (a hash aggregate); lines are looked up only then.
+        if not ctx.fetchall(
+            f"SELECT 1 FROM feed_norm n WHERE {present} GROUP BY {key} HAVING COUNT(*) > 1 LIMIT 1"
+        ):
+            continue
+        rows = ctx.fetchall(
+            f"SELECT line, first FROM (SELECT n.line, MIN(n.line) OVER (PARTITION BY {key}) AS first, "
+            f"COUNT(*) OVER (PARTITION BY {key}) AS n FROM feed_norm n WHERE {present}) x "
+            f"WHERE n > 1 AND line <> first ORDER BY line LIMIT {ERROR_CAP}"
+        )
+        what = f"key ({', '.join(columns)})" if columns == ctx.spec.key else ", ".join(columns)
+        errors.extend(
+            BadRow(line, columns[0], "", f"repeats the {what} of line {first}") for line, first in rows
+        )
+    return errors
 
 
 # --- 3. promote ------------------------------------------------------------------------------
@@ -439,11 +491,13 @@ def create_persons(ctx: ImportContext, column: str) -> None:
     ctx.execute(
         f"INSERT INTO households_person (personal_code) SELECT DISTINCT n.{col} FROM feed_norm n "
         f"WHERE n.{col} IS NOT NULL AND n.{col} < '4' "  # personal codes only (a holder may be an organisation)
-        f"AND NOT EXISTS (SELECT 1 FROM households_personcode pc WHERE pc.code = n.{col})"
+        f"AND NOT EXISTS (SELECT 1 FROM households_personcode pc WHERE pc.code = n.{col}) "
+        # In index order: a national load then appends to its indexes instead of scattering.
+        f"ORDER BY n.{col}"
     )
     ctx.execute(
         "INSERT INTO households_personcode (code, person_id) SELECT p.personal_code, p.id "
-        "FROM households_person p WHERE p.id > %(before)s",
+        "FROM households_person p WHERE p.id > %(before)s ORDER BY p.personal_code",
         {"before": before},
     )
 
@@ -468,7 +522,6 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
         mapping[spec.sender_field] = "%(sender)s"
     targets = list(mapping)
     select = ", ".join(f"{expr} AS {_q(name)}" for name, expr in mapping.items())
-    ctx.drop("feed_in", "feed_delta", "feed_end")
     ctx.execute(d.temp_table("feed_in", f"SELECT {select} FROM feed_norm n {' '.join(ctx.joins.values())}"))
 
     table = ctx.table
@@ -496,8 +549,11 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
         f"WHERE id IN (SELECT old_id FROM feed_delta WHERE old_id IS NOT NULL)"
     )
     new_cols = ", ".join(_q(c) for c in targets)
+    # In key order: the new versions go into the table's indexes as appends, not scattered.
+    in_key_order = ", ".join(_q(k) for k in spec.target_key)
     ctx.execute(
-        f"INSERT INTO {table} ({new_cols}, learned_in_id) SELECT {new_cols}, %(batch)s FROM feed_delta"
+        f"INSERT INTO {table} ({new_cols}, learned_in_id) SELECT {new_cols}, %(batch)s FROM feed_delta "
+        f"ORDER BY {in_key_order}"
     )
     if spec.kind == "snapshot":
         scope = f"AND t.{_q(spec.sender_field)} = %(sender)s" if spec.sender_field else ""
@@ -511,15 +567,15 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
             )
         )
         counts.ended = int(ctx.fetchall("SELECT COUNT(*) FROM feed_end")[0][0])
+        # Supersede first, then add the ended copies: at no moment are there two current versions.
+        ctx.execute(f"UPDATE {table} SET superseded_in_id = %(batch)s WHERE id IN (SELECT id FROM feed_end)")
         copied = ", ".join("%(day_before)s" if c == "valid_to" else f"t.{_q(c)}" for c in all_columns)
         ctx.execute(
             f"INSERT INTO {table} ({cols}, learned_in_id) SELECT {copied}, %(batch)s FROM {table} t "
             f"WHERE t.id IN (SELECT id FROM feed_end) AND (t.valid_from IS NULL OR t.valid_from <= %(day_before)s)"
         )
-        ctx.execute(f"UPDATE {table} SET superseded_in_id = %(batch)s WHERE id IN (SELECT id FROM feed_end)")
     if spec.after_promote:
         spec.after_promote(ctx)
-    ctx.drop("feed_raw", "feed_norm", "feed_in", "feed_delta", "feed_end")
     return counts
 
 
@@ -535,9 +591,16 @@ def _split_history(ctx: ImportContext, all_columns: list[str]) -> None:
         f"FROM feed_delta x JOIN {table} t ON t.id = x.old_id "
         f"WHERE x.valid_from IS NOT NULL AND (t.valid_from IS NULL OR t.valid_from < x.valid_from) AND ({moved})"
     )
-    ctx.execute(
-        f"UPDATE {table} SET superseded_in_id = %(batch)s WHERE superseded_in_id IS NULL "
-        f"AND learned_in_id <> %(batch)s AND valid_to IS NOT NULL AND id IN ("
+    overlapped = (
         f"SELECT t.id FROM {table} t JOIN feed_delta x ON t.{_q(key)} = x.{_q(key)} "
-        f"WHERE x.valid_from IS NULL OR t.valid_to >= x.valid_from)"
+        f"WHERE t.superseded_in_id IS NULL AND t.learned_in_id <> %(batch)s AND t.valid_to IS NOT NULL "
+        f"AND (x.valid_from IS NULL OR t.valid_to >= x.valid_from)"
     )
+    # An earlier residence the new one overlaps keeps its part before the new one begins.
+    ctx.execute(
+        f"INSERT INTO {table} ({cols}, learned_in_id) SELECT {copied}, %(batch)s "
+        f"FROM {table} t JOIN feed_delta x ON t.{_q(key)} = x.{_q(key)} "
+        f"WHERE t.id IN ({overlapped}) AND x.valid_from IS NOT NULL "
+        f"AND t.valid_from IS NOT NULL AND t.valid_from < x.valid_from"
+    )
+    ctx.execute(f"UPDATE {table} SET superseded_in_id = %(batch)s WHERE id IN ({overlapped})")

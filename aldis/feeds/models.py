@@ -63,10 +63,16 @@ class VersionedRecord(models.Model):
     # No index on these two: the partial "current" index of each table serves its reads, and
     # a national import should not maintain two more indexes per row.
     learned_in = models.ForeignKey(
-        "feeds.FeedBatch", on_delete=models.PROTECT, related_name="+", db_index=False
+        "feeds.FeedBatch", on_delete=models.PROTECT, db_constraint=False, related_name="+", db_index=False
     )
     superseded_in = models.ForeignKey(
-        "feeds.FeedBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        "feeds.FeedBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:

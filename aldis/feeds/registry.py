@@ -10,10 +10,11 @@ from aldis.feeds.spec import FeedSpec
 @cache
 def feed_specs() -> dict[str, FeedSpec]:
     from aldis.organisations.feeds import ORGANISATIONS
+    from eligibility.feeds import PARAMETERS
     from households.feeds import FEEDS as HOUSEHOLD_FEEDS
     from traders.feeds import FEEDS as TRADER_FEEDS
 
-    specs = [ORGANISATIONS, *HOUSEHOLD_FEEDS, *TRADER_FEEDS]
+    specs = [ORGANISATIONS, *HOUSEHOLD_FEEDS, *TRADER_FEEDS, PARAMETERS]
     return {spec.name: spec for spec in specs}
 
 

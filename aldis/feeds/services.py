@@ -39,21 +39,34 @@ def _file_digest(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def sender_refusal(spec: FeedSpec, sender: Organisation) -> str | None:
+    """Why ``sender`` may not send ``spec``'s feed, or None when it may.
+
+    Traders and operators send their own per-party feeds, decided by kind. A register holder
+    sends only the feeds Bureau staff listed for it (``Organisation.sends_feeds``): kind alone
+    would let any register replace the whole population register.
+    """
+    if not sender.is_active:
+        return f"organisation {sender.code} has ended"
+    if sender.kind not in spec.sender_kinds:
+        return (
+            f"a {sender.get_kind_display().lower()} does not send the {spec.name} feed ({spec.sent_by} does)"
+        )
+    if sender.kind == "register" and spec.name not in sender.sends_feeds:
+        return (
+            f"this register is not listed as a sender of the {spec.name} feed (Bureau staff keep that list)"
+        )
+    return None
+
+
 def _check_sender(spec: FeedSpec, sender: Organisation | None) -> None:
     if spec.per_party and sender is None:
         raise ValidationError(
-            {"org": [f"the {spec.name} feed is sent per party: name the sending organisation"]}
+            {"sender": [f"the {spec.name} feed is sent per party: name the sending organisation"]}
         )
-    if sender is not None and spec.sender_kinds and sender.kind not in spec.sender_kinds:
-        raise ValidationError(
-            {
-                "org": [
-                    f"a {sender.get_kind_display().lower()} does not send the {spec.name} feed ({spec.sent_by} does)"
-                ]
-            }
-        )
-    if sender is not None and not sender.is_active:
-        raise ValidationError({"org": [f"organisation {sender.code} has ended"]})
+    refusal = sender_refusal(spec, sender) if sender is not None else None
+    if refusal:
+        raise ValidationError({"sender": [refusal]})
 
 
 def _repeat_of(batch: FeedBatch) -> FeedBatch | None:
@@ -68,10 +81,16 @@ def _repeat_of(batch: FeedBatch) -> FeedBatch | None:
     return None
 
 
-def _lock() -> None:
+def _lock_and_tune() -> None:
+    """One import at a time; and room for the hash joins and sorts of a national file."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK_KEY])
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            # The batch row is committed before; losing the last commit in a crash loses the
+            # import as a whole, which is safe to send again.
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _audit(batch: FeedBatch, actor: Any) -> None:
@@ -154,7 +173,7 @@ def _apply(spec: FeedSpec, batch: FeedBatch, path: Path) -> None:
     )
     try:
         with transaction.atomic(durable=True):
-            _lock()
+            _lock_and_tune()
             rows = engine.load(ctx, path, facts)
             engine.normalise(ctx)
             errors = engine.validate(ctx)
@@ -175,5 +194,5 @@ def _apply(spec: FeedSpec, batch: FeedBatch, path: Path) -> None:
     except engine.StructureBroken:
         raise engine.FeedRejected(engine.structure_errors(path, facts)) from None
     finally:
-        if connection.vendor == "sqlite":
-            ctx.drop("feed_raw", "feed_norm", "feed_in", "feed_delta", "feed_end", "feed_merge")
+        if connection.vendor == "sqlite":  # PostgreSQL dropped them with the transaction
+            ctx.drop(*engine.STAGING_TABLES)

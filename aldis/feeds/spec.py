@@ -3,7 +3,7 @@
 A ``FeedSpec`` names the columns of INTERFACES §1 with their types, the key of a row, the table
 its versions go to and how each column maps onto that table. The engine turns these
 declarations into the staging, validation and promotion SQL; a feed needs no code of its own
-unless it has a rule no declaration expresses (``extra_checks``, ``before_promote``).
+unless it has a rule no declaration expresses (``before_promote``, ``after_promote``).
 """
 
 from collections.abc import Callable
@@ -74,6 +74,7 @@ class FeedSpec:
     kind: str  # "snapshot" or "fact"
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # CSV columns identifying a row within the file
+    # Further column sets that must not repeat within a file (rows where they are empty aside).
     model: str  # "app_label.ModelName" of the versioned table
     # Target column -> SQL expression over the normalised staging row ``n`` (typed by the engine).
     mapping: Callable[["ImportContext"], dict[str, str]]
@@ -83,6 +84,7 @@ class FeedSpec:
     sender_kinds: tuple[str, ...] = ()  # organisation kinds that may send it over the API
     sender_field: str | None = None  # per-party snapshot: the target column holding the sender
     person_columns: tuple[str, ...] = ()  # personal-code columns whose persons are created if new
+    unique: tuple[tuple[str, ...], ...] = ()
     checks: tuple[Check, ...] = ()
     references: tuple[Reference, ...] = ()
     # Population only: a changed residence keeps the previous one as closed history.

@@ -1,9 +1,12 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from aldis.organisations.models import ApiClient, Organisation
 from aldis.organisations.services import api_client_revoke
+from audit.services import audit_record
 
 
 class ApiClientInline(admin.TabularInline):
@@ -25,6 +28,16 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_filter = ("kind", "protected_service", "is_active")
     search_fields = ("code", "name", "municipality_code")
     inlines = [ApiClientInline]
+
+    def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
+        # The admin's change view is atomic: the change and its audit event commit together.
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="organisation.change" if change else "organisation.create",
+            target=obj,
+            data={"fields": sorted(form.changed_data)},
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Organisation | None = None) -> tuple[str, ...]:
         # The organisations feed is the source; staff may correct a name but not re-key a party.

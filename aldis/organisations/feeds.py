@@ -21,8 +21,8 @@ def _sync_organisations(ctx: ImportContext) -> None:
     )
     ctx.execute(
         "INSERT INTO organisations_organisation "
-        "(code, name, kind, municipality_code, protected_service, is_active, created_at, updated_at) "
-        f"SELECT n.org_code, n.name, n.kind, n.municipality_code, {protected}, {d.true}, {d.now}, {d.now} "
+        "(code, name, kind, municipality_code, protected_service, is_active, sends_feeds, created_at, updated_at) "
+        f"SELECT n.org_code, n.name, n.kind, n.municipality_code, {protected}, {d.true}, '[]', {d.now}, {d.now} "
         "FROM feed_norm n WHERE NOT EXISTS (SELECT 1 FROM organisations_organisation o WHERE o.code = n.org_code)"
     )
 

@@ -31,6 +31,11 @@ class Organisation(models.Model):
     municipality_code = models.CharField(max_length=10, null=True, blank=True)
     # For traders: whether they give the protected-user discount (Scheme P).
     protected_service = models.BooleanField(default=False)
+    # Which register feeds a register holder sends (set by Bureau staff): a register's token may
+    # send only these, so the sanctions list cannot replace the population register.
+    sends_feeds = models.JSONField(
+        default=list, blank=True, help_text='register feeds it sends, e.g. ["population"]'
+    )
     # Organisations are never deleted (their history is referenced); they end.
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -98,7 +103,9 @@ class ApiClient(AbstractAPIKey):
 class OrganisationRecord(VersionedRecord):
     """A version of the organisations feed's row; ``Organisation`` holds the current one."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="records")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, db_constraint=False, related_name="records"
+    )
     name = models.CharField(max_length=255)
     kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
     municipality_code = models.CharField(max_length=10, null=True, blank=True)

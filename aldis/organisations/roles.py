@@ -18,6 +18,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "organisations.change_organisation",
         "organisations.view_apiclient",
         "organisations.change_apiclient",
+        "households.view_person",
+        "households.view_address",
+        "traders.view_contract",
+        "traders.view_subuser",
+        "traders.view_connection",
+        "feeds.view_feedbatch",
+        "eligibility.view_parametervalue",
+        "eligibility.add_parametervalue",
     ],
     BUREAU_AUDITOR: [
         "audit.view_auditevent",
@@ -26,6 +34,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     OPERATOR: [
         "organisations.view_organisation",
         "organisations.view_apiclient",
+        "feeds.view_feedbatch",
     ],
 }
 
