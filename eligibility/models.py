@@ -37,3 +37,145 @@ class ParameterValue(VersionedRecord):
 
     def __str__(self) -> str:
         return f"{self.name} = {self.value} from {self.valid_from}"
+
+
+# --- The monthly run ---------------------------------------------------------------------------
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done (in force if the newest done version)"
+    FAILED = "failed", "Failed (the previous version stays in force)"
+
+
+class MonthRun(models.Model):
+    """One computed version of month M. The newest ``done`` version of a month is in force.
+
+    ``knowledge_batch`` fixes what the run read: every register record as known at that batch
+    ("as known then"), and the parameters as known then; ``parameters`` keeps the values used.
+    """
+
+    month = models.DateField(help_text="the first day of the month (its reference date)")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    knowledge_batch = models.BigIntegerField(help_text="the newest feed batch the run reads")
+    parameters = models.JSONField(default=dict, blank=True, help_text="the parameter values used")
+    requested_by = models.CharField(max_length=100)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    # The summary the command prints and the admin lists.
+    households = models.PositiveIntegerField(default=0)
+    persons_without_address = models.PositiveIntegerField(default=0)
+    entitled_households = models.PositiveIntegerField(default=0)
+    unattributed_households = models.PositiveIntegerField(default=0)
+    total_eur = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["-month", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "version"], name="monthrun_version_unique"),
+            # One run of a month at a time.
+            models.UniqueConstraint(
+                fields=["month"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="monthrun_one_active_per_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} v{self.version} ({self.status})"
+
+
+class Category(models.TextChoices):
+    NEEDY_LOW_INCOME = "needy_low_income", "Needy or low-income household"
+    LARGE_FAMILY = "large_family", "Large family"
+    DISABLED_CHILD = "disabled_child", "Child with a disability"
+    GROUP_I_DISABILITY = "group_i_disability", "Person with disability group I"
+
+
+class UnitDecision(models.Model):
+    """One candidate unit of Scheme P, granted or dropped, with why and what it rests on.
+
+    ``evidence`` lists the records the decision rests on, each ``{"source", "record", "valid_from",
+    "valid_to"}``, so that the household page can explain it in one screen.
+    """
+
+    run = models.ForeignKey(MonthRun, on_delete=models.CASCADE, related_name="unit_decisions")
+    address = models.ForeignKey(
+        "households.Address",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        related_name="+",
+        help_text="the household the unit goes to (empty when there is none)",
+    )
+    category = models.CharField(max_length=20, choices=Category.choices)
+    subject = models.ForeignKey(
+        "households.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        related_name="+",
+        help_text="the child or the group I person; empty for a household unit",
+    )
+    granted = models.BooleanField()
+    reason = models.CharField(max_length=40, help_text="machine-readable reason code")
+    amount_eur = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    evidence = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["run", "address"], name="unitdecision_household"),
+            models.Index(fields=["run", "subject"], name="unitdecision_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {'granted' if self.granted else 'dropped'} ({self.reason})"
+
+
+class HouseholdEntitlement(models.Model):
+    """A household with at least one granted unit in a run, and the contract its support goes to."""
+
+    run = models.ForeignKey(MonthRun, on_delete=models.CASCADE, related_name="entitlements")
+    address = models.ForeignKey(
+        "households.Address", on_delete=models.PROTECT, db_constraint=False, related_name="+"
+    )
+    members = models.PositiveIntegerField()
+    amount_eur = models.DecimalField(max_digits=8, decimal_places=2)
+    contract = models.ForeignKey(
+        "traders.Contract",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        related_name="+",
+        help_text="the contract version the support is attributed to",
+    )
+    sub_user = models.ForeignKey(
+        "households.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        related_name="+",
+        help_text="the member whose sub-user application names the contract",
+    )
+    attribution_rule = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="1 chosen, 2 qualifying holder, 3 member holder, 4 sub-user"
+    )
+    unattributed_reason = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "address"], name="entitlement_one_per_household"),
+        ]
+
+    def __str__(self) -> str:
+        return f"household {self.address_id}: {self.amount_eur} EUR"

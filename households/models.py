@@ -309,3 +309,52 @@ class HousingCost(VersionedRecord):
 
     def __str__(self) -> str:
         return f"housing cost {self.month:%Y-%m}"
+
+
+# --- The person's own choices and the Bureau's marks (DOMAIN: Rights of the person) -----------
+
+
+class ServiceRefusal(models.Model):
+    """A person refused the protected-user service from a month on (undone by ending it)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="refusals")
+    valid_from = models.DateField(help_text="the first month (its first day) the refusal applies to")
+    valid_to = models.DateField(
+        null=True, blank=True, help_text="the last day it applies; empty = until undone"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"refusal from {self.valid_from}"
+
+
+class ContractChoice(models.Model):
+    """The contract a household member chose to receive the support (attribution rule 1)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="contract_choices")
+    trader = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, db_constraint=False, related_name="+"
+    )
+    contract_no = models.CharField(max_length=64)
+    valid_from = models.DateField(help_text="the first month (its first day) the choice applies to")
+    valid_to = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"chose {self.contract_no}"
+
+
+class CountedChildMark(models.Model):
+    """Bureau staff marked a young person as a counted child of an adult, with evidence and a
+    period (studying abroad; a foster youth whose link the registers dropped)."""
+
+    adult = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="counted_child_marks")
+    child = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    evidence = models.TextField(help_text="what the Bureau saw, e.g. a foreign university's certificate")
+    marked_by = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"counted child mark {self.pk}"
