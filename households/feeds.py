@@ -350,8 +350,9 @@ HOUSING_COSTS = FeedSpec(
         "month": ctx.value("month"),
         "amount_eur": ctx.value("amount_eur"),
     },
-    target_key=("address_id", "month"),
+    target_key=("sender_id", "address_id", "month"),
     sent_by="energy companies and building managers",
+    sender_field="sender_id",
     sender_kinds=("trader", "electricity_dso", "gas_dso", "heat_supplier", "register"),
     references=(ADDRESS_EXISTS,),
 )

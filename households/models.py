@@ -294,6 +294,18 @@ class Benefit(VersionedRecord):
 
 
 class HousingCost(VersionedRecord):
+    """One sender's report of an address's housing costs in a month; a household's cost in a month
+    is the sum over senders (the energy company, the water company, the building manager, ...)."""
+
+    sender = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        related_name="+",
+        help_text="who reported it (empty: imported by an operator)",
+    )
     address = models.ForeignKey(
         Address, on_delete=models.PROTECT, db_constraint=False, related_name="housing_costs"
     )
@@ -303,7 +315,7 @@ class HousingCost(VersionedRecord):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["address", "month"], condition=CURRENT, name="housingcost_one_current"
+                fields=["sender", "address", "month"], condition=CURRENT, name="housingcost_one_current"
             ),
         ]
 

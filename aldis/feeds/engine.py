@@ -525,7 +525,13 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
     ctx.execute(d.temp_table("feed_in", f"SELECT {select} FROM feed_norm n {' '.join(ctx.joins.values())}"))
 
     table = ctx.table
-    key_match = " AND ".join(f"t.{_q(k)} = i.{_q(k)}" for k in spec.target_key)
+    # The sender of a fact may be absent (an operator's import): match it NULL-safely.
+    key_match = " AND ".join(
+        f"COALESCE(t.{_q(k)}, 0) = COALESCE(i.{_q(k)}, 0)"
+        if k == spec.sender_field
+        else f"t.{_q(k)} = i.{_q(k)}"
+        for k in spec.target_key
+    )
     current = "t.superseded_in_id IS NULL" + (" AND t.valid_to IS NULL" if spec.split_history_on else "")
     attrs = [c for c in targets if c not in spec.target_key]
     changed = " OR ".join(d.differs(f"t.{_q(c)}", f"i.{_q(c)}") for c in attrs) or "1 = 0"

@@ -82,7 +82,9 @@ class FeedSpec:
     target_key: tuple[str, ...]
     sent_by: str  # who sends it, in words (shown in errors)
     sender_kinds: tuple[str, ...] = ()  # organisation kinds that may send it over the API
-    sender_field: str | None = None  # per-party snapshot: the target column holding the sender
+    # The target column holding the sender: a per-party snapshot ends only the sender's own records
+    # (and needs a sender); a fact feed keys its facts by sender (one may be absent: an operator).
+    sender_field: str | None = None
     person_columns: tuple[str, ...] = ()  # personal-code columns whose persons are created if new
     unique: tuple[tuple[str, ...], ...] = ()
     checks: tuple[Check, ...] = ()
@@ -99,7 +101,7 @@ class FeedSpec:
 
     @property
     def per_party(self) -> bool:
-        return self.sender_field is not None
+        return self.sender_field is not None and self.kind == "snapshot"
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)

@@ -370,6 +370,29 @@ def test_fact_feed_adds_and_replaces_by_key_and_never_ends_missing_keys(world, i
     )
 
 
+def test_housing_costs_are_kept_per_sender_and_replaced_only_by_the_same_sender(world, import_rows):
+    header = ("address_code", "month", "amount_eur")
+    from households.models import HousingCost
+
+    applied(import_rows("housing_costs", header, [(FLAT_1, "2024-01", "60.00")], sender=world.trader_a))
+    applied(import_rows("housing_costs", header, [(FLAT_1, "2024-01", "25.50")], sender=world.dso))
+    applied(import_rows("housing_costs", header, [(FLAT_1, "2024-01", "10.00")]))  # an operator's
+    again = applied(
+        import_rows("housing_costs", header, [(FLAT_1, "2024-01", "65.00")], sender=world.trader_a)
+    )
+    assert counts(again) == (1, 0, 1, 0, 0)
+    now = {h.sender_id: h.amount_eur for h in current(HousingCost)}
+    assert now == {
+        world.trader_a.pk: Decimal("65.00"),
+        world.dso.pk: Decimal("25.50"),
+        None: Decimal("10.00"),
+    }
+    # The operator's file once more: unchanged, not a second current row.
+    same = applied(import_rows("housing_costs", header, [(FLAT_1, "2024-01", "10.00")], as_of=MAR_1))
+    assert counts(same) == (1, 0, 0, 0, 1)
+    assert len(current(HousingCost)) == 3
+
+
 # --- per-party snapshots -----------------------------------------------------------------------
 
 A_CONTRACTS = [
