@@ -138,7 +138,8 @@ def feed_import(
     try:
         repeat = _repeat_of(batch)
         if repeat is not None:
-            batch.status, batch.repeat_of, batch.rows = BatchStatus.REPEAT, repeat, repeat.rows
+            batch.status, batch.repeat_of = BatchStatus.REPEAT, repeat
+            batch.rows = batch.unchanged = repeat.rows
         else:
             _apply(spec, batch, path)
     except engine.FeedRejected as rejected:
@@ -148,8 +149,9 @@ def feed_import(
     except Exception:
         batch.status = BatchStatus.FAILED
         batch.finished_at = timezone.now()
-        batch.save()
-        _audit(batch, who)
+        with transaction.atomic():
+            batch.save()
+            _audit(batch, who)
         logger.exception("feed batch %s failed", batch.pk)
         raise
     batch.finished_at = timezone.now()
