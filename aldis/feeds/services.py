@@ -178,7 +178,17 @@ def _apply(spec: FeedSpec, batch: FeedBatch, path: Path) -> None:
             _lock_and_tune()
             rows = engine.load(ctx, path, facts)
             engine.normalise(ctx)
-            errors = engine.validate(ctx)
+            content_checked = (
+                FeedBatch.objects.filter(
+                    feed=spec.name,
+                    sender=batch.sender,
+                    file_sha256=batch.file_sha256,
+                    status=BatchStatus.APPLIED,
+                )
+                .exclude(pk=batch.pk)
+                .exists()
+            )
+            errors = engine.validate(ctx, content_checked=content_checked)
             if errors:
                 raise engine.FeedRejected(errors)
             counts = engine.promote(ctx, rows)
