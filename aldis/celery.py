@@ -18,4 +18,9 @@ app.conf.beat_schedule = {
         "task": "audit.tasks.audit_verify_task",
         "schedule": crontab(hour=2, minute=15),
     },
+    # DOMAIN "Time": month M is computed on the 5th of M (the law's deadline is the 7th).
+    "month-run-monthly": {
+        "task": "eligibility.tasks.month_run_scheduled",
+        "schedule": crontab(day_of_month=5, hour=3, minute=0),
+    },
 }

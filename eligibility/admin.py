@@ -1,4 +1,5 @@
-"""Dated parameters in the admin: the current table, its history, and "add value".
+"""Dated parameters in the admin: the current table, its history, and "add value"; and the
+monthly runs: their list, progress and summary, and "Start a run for a month".
 
 Nothing is changed or deleted here: a change is a new value from a date, written by
 ``parameter_value_set`` (a batch of its own, new versions, an audit event), so the history of
@@ -6,16 +7,25 @@ every value stays visible under "version: superseded". Bureau staff may add; the
 most view.
 """
 
+from datetime import date
 from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
-from eligibility.models import ParameterValue
+from aldis.exceptions import ApplicationError
+from eligibility.models import MonthRun, ParameterValue, RunStatus
 from eligibility.parameters import BY_NAME, value_error
+from eligibility.selectors import month_run_units
 from eligibility.services import parameter_value_set
+from eligibility.services.runs import month_run_request
 
 ADD_FIELDS = ("name", "valid_from", "value", "legal_ref")
 VIEW_FIELDS = (*ADD_FIELDS, "valid_to", "learned_in", "superseded_in")
@@ -116,3 +126,162 @@ class ParameterValueAdmin(admin.ModelAdmin):
         # The admin logs and redirects to the object it saved: point it at the service's version.
         obj.pk, obj.valid_to, obj.value = version.pk, version.valid_to, version.value
         obj.learned_in_id = version.learned_in_id
+
+
+# --- The monthly runs ------------------------------------------------------------------------
+
+
+class MonthRunStartForm(forms.Form):
+    month = forms.CharField(
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+        help_text="YYYY-MM: a new version of that month is computed from the data as known now",
+    )
+
+    def clean_month(self) -> date:
+        text = self.cleaned_data["month"].strip()
+        try:
+            year, month = (int(part) for part in text.split("-"))
+            return date(year, month, 1)
+        except ValueError:
+            raise forms.ValidationError(f"{text!r} is not a month: write YYYY-MM") from None
+
+
+SUMMARY_FIELDS = (
+    "households",
+    "persons_without_address",
+    "entitled_households",
+    "unattributed_households",
+    "total_eur",
+    "units",
+)
+
+
+@admin.register(MonthRun)
+class MonthRunAdmin(admin.ModelAdmin):
+    """Runs are read here and started with "Start a run for a month" (the add view), which calls
+    ``month_run_request``; nothing is edited or deleted. Staff add; operators view."""
+
+    list_display = (
+        "month_display",
+        "version",
+        "status",
+        "in_force",
+        "progress",
+        "households",
+        "entitled_households",
+        "unattributed_households",
+        "total_eur",
+        "requested_by",
+        "requested_at",
+        "started_at",
+        "finished_at",
+    )
+    list_filter = ("status",)
+    date_hierarchy = "month"
+    ordering = ("-month", "-version")
+    actions = None
+    fieldsets = (
+        (None, {"fields": ("month", "version", "status", "in_force", "error")}),
+        ("Progress", {"fields": ("progress", "requested_by", "requested_at", "started_at", "finished_at")}),
+        ("Summary", {"fields": SUMMARY_FIELDS}),
+        ("What it read", {"fields": ("knowledge_batch", "parameters_table")}),
+    )
+    readonly_fields = (
+        "month",
+        "version",
+        "status",
+        "in_force",
+        "error",
+        "progress",
+        "requested_by",
+        "requested_at",
+        "started_at",
+        "finished_at",
+        *SUMMARY_FIELDS,
+        "knowledge_batch",
+        "parameters_table",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MonthRun]:
+        # "In force?" on every row: one EXISTS in the list query instead of a query per row.
+        newer_done = MonthRun.objects.filter(
+            month=OuterRef("month"), status=RunStatus.DONE, version__gt=OuterRef("version")
+        )
+        return super().get_queryset(request).annotate(newer_done=Exists(newer_done))
+
+    @admin.display(description="month", ordering="month")
+    def month_display(self, obj: MonthRun) -> str:
+        return f"{obj.month:%Y-%m}"
+
+    @admin.display(description="in force?", boolean=True)
+    def in_force(self, obj: MonthRun) -> bool:
+        return obj.status == RunStatus.DONE and not getattr(obj, "newer_done", False)
+
+    @admin.display(description="progress (chunks)")
+    def progress(self, obj: MonthRun) -> str:
+        return f"{obj.chunks_done}/{obj.chunks_total}"
+
+    @admin.display(description="units granted")
+    def units(self, obj: MonthRun) -> str:
+        if obj.status != RunStatus.DONE:
+            return "-"
+        return ", ".join(f"{category}: {count}" for category, count in month_run_units(run=obj).items())
+
+    @admin.display(description="parameters used")
+    def parameters_table(self, obj: MonthRun) -> str:
+        if not obj.parameters:
+            return "-"
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", sorted((obj.parameters or {}).items()))
+        return format_html("<table><tr><th>name</th><th>value</th></tr>{}</table>", rows)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a run is never edited; a correction is a new version
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """ "Start a run for a month": a month form that calls ``month_run_request``."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = MonthRunStartForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                run = month_run_request(month=form.cleaned_data["month"], actor=request.user)
+            except (DjangoValidationError, ApplicationError) as exc:
+                message = exc.message if isinstance(exc, ApplicationError) else "; ".join(exc.messages)
+                form.add_error("month", message)
+            else:
+                run.refresh_from_db()  # run in-process (no broker), it has finished by now
+                self.message_user(
+                    request,
+                    f"Run {run.month:%Y-%m} version {run.version} requested: {run.get_status_display()}.",
+                    messages.ERROR if run.status == RunStatus.FAILED else messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:eligibility_monthrun_change", args=[run.pk]))
+        # The admin's form helpers take any form; the stubs ask for a ModelForm, which this is not.
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Start a run for a month",
+            "adminform": helpers.AdminForm(
+                form,  # type: ignore[arg-type]
+                [(None, {"fields": ["month"]})],
+                {},
+                model_admin=self,
+            ),
+            "object_id": None,
+            "original": None,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),  # type: ignore[arg-type]
+            "preserved_filters": self.get_preserved_filters(request),
+            "show_save_and_add_another": False,
+            "show_save_and_continue": False,
+            **(extra_context or {}),
+        }
+        return self.render_change_form(request, context, add=True, form_url=form_url)

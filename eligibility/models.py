@@ -179,3 +179,145 @@ class HouseholdEntitlement(models.Model):
 
     def __str__(self) -> str:
         return f"household {self.address_id}: {self.amount_eur} EUR"
+
+
+# --- Scheme E: energy-supply-cost aid (DOMAIN: Scheme E) ---------------------------------------
+
+
+class EnergyAidReason(models.TextChoices):
+    ELIGIBLE = "eligible", "Eligible"
+    INCOME_ABOVE_THRESHOLD = "income_above_threshold", "Income per member above the threshold"
+    HOUSING_SHARE_BELOW = "housing_share_below", "Housing expenditure below the share of income"
+    SANCTIONED_MEMBER = "sanctioned_member", "A member is under sanctions"
+
+
+class EnergyAidResource(models.TextChoices):
+    ELECTRICITY = "electricity", "Electricity (first 100 kWh)"
+    ELECTRICITY_HEATING = "electricity_heating", "Electricity for heating"
+    GAS_HEATING = "gas_heating", "Gas for heating"
+    DISTRICT_HEAT = "district_heat", "District heat"
+    DECENTRALISED_FUEL = "decentralised_fuel", "Decentralised fuel"
+
+
+OBJECT_RESOURCES = ("electricity", "electricity_heating", "gas_heating", "district_heat")
+ADDRESS_RESOURCES = ("electricity_heating", "decentralised_fuel")
+
+
+class EnergyAidDecision(models.Model):
+    """One household's Scheme E decision in a run: its figures, eligible or not, and why.
+
+    The per-member figures are rounded half-up to cents for display; the decision itself was
+    taken on exact sums (see ``eligibility.services.scheme_e``). ``evidence`` holds the exact
+    sums in cents, the months read and the sanctions records that weighed.
+    """
+
+    # No index of its own on run: the unique (run, address) serves it.
+    run = models.ForeignKey(
+        MonthRun, on_delete=models.CASCADE, db_index=False, related_name="energy_aid_decisions"
+    )
+    address = models.ForeignKey(
+        "households.Address", on_delete=models.PROTECT, db_constraint=False, related_name="+"
+    )
+    members = models.PositiveIntegerField()
+    income_per_member_eur = models.DecimalField(max_digits=12, decimal_places=2)
+    housing_per_member_eur = models.DecimalField(max_digits=12, decimal_places=2)
+    housing_reported = models.BooleanField(help_text="false: nothing reported, the normative amount was used")
+    eligible = models.BooleanField()
+    reason = models.CharField(max_length=40, choices=EnergyAidReason.choices)
+    evidence = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "address"], name="energyaid_one_per_household"),
+        ]
+
+    def __str__(self) -> str:
+        return f"household {self.address_id}: {self.reason}"
+
+
+class EligibleObject(models.Model):
+    """A connection object (the version read) eligible for one resource's aid in a run.
+
+    Listed to its operator (the DSO or heat supplier) and to its supplier (the trader).
+    """
+
+    # Indexed by (run, operator) and (run, supplier), the parties' lists; no single-column
+    # indexes on run, operator or supplier to maintain for a million rows a month.
+    run = models.ForeignKey(
+        MonthRun, on_delete=models.CASCADE, db_index=False, related_name="eligible_objects"
+    )
+    connection = models.ForeignKey(
+        "traders.Connection",
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        related_name="+",
+        help_text="the connection version known at the run's batch and valid on its reference date",
+    )
+    resource = models.CharField(max_length=20, choices=EnergyAidResource.choices)
+    operator = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    supplier = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    address = models.ForeignKey(
+        "households.Address", on_delete=models.PROTECT, db_constraint=False, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["run", "operator"], name="eligibleobject_operator"),
+            models.Index(fields=["run", "supplier"], name="eligibleobject_supplier"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "connection", "resource"], name="eligibleobject_one_per_resource"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(resource__in=OBJECT_RESOURCES), name="eligibleobject_resource"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} object {self.connection_id}"
+
+
+class EligibleAddress(models.Model):
+    """An eligible household's address listed to its local government for one resource in a run
+    (the resources a local government handles on submission)."""
+
+    # No index of its own on run: (run, municipality_code) serves it.
+    run = models.ForeignKey(
+        MonthRun, on_delete=models.CASCADE, db_index=False, related_name="eligible_addresses"
+    )
+    address = models.ForeignKey(
+        "households.Address", on_delete=models.PROTECT, db_constraint=False, related_name="+"
+    )
+    municipality_code = models.CharField(max_length=10)
+    resource = models.CharField(max_length=20, choices=EnergyAidResource.choices)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["run", "municipality_code"], name="eligibleaddress_municipality"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "address", "resource"], name="eligibleaddress_one_per_resource"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(resource__in=ADDRESS_RESOURCES), name="eligibleaddress_resource"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} address {self.address_id} ({self.municipality_code})"

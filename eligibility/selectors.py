@@ -1,4 +1,5 @@
-"""Reads of the dated parameters: the whole table on a day, as known now or at a batch."""
+"""Reads of the dated parameters (the whole table on a day, as known now or at a batch) and of the
+monthly runs (the version in force, a run's units)."""
 
 from collections.abc import Iterable
 from datetime import date
@@ -6,10 +7,10 @@ from decimal import Decimal
 from typing import NoReturn
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from aldis.exceptions import ApplicationError
-from eligibility.models import ParameterValue
+from eligibility.models import Category, MonthRun, ParameterValue, RunStatus, UnitDecision
 from eligibility.parameters import BY_NAME, parse
 
 
@@ -85,3 +86,20 @@ def parameter_history(*, name: str) -> QuerySet[ParameterValue]:
         .select_related("learned_in", "superseded_in")
         .order_by("valid_from", "learned_in_id", "id")
     )
+
+
+def month_run_in_force(*, month: date) -> MonthRun | None:
+    """The version of ``month`` (its first day) in force: its newest done run, or None."""
+    return MonthRun.objects.filter(month=month, status=RunStatus.DONE).order_by("-version").first()
+
+
+def month_run_units(*, run: MonthRun) -> dict[str, int]:
+    """Granted units of ``run`` per Scheme P category, every category listed (0 if none)."""
+    counts = dict(
+        UnitDecision.objects.filter(run=run, granted=True)
+        .order_by()
+        .values("category")
+        .annotate(units=Count("id"))
+        .values_list("category", "units")
+    )
+    return {category: int(counts.get(category, 0)) for category in Category.values}

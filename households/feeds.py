@@ -149,13 +149,11 @@ def _population_identities(ctx: ImportContext) -> None:
     3. New persons for codes still unknown; previous codes not yet known join their person.
     4. Every person's current code becomes the one in the file.
     """
-    ctx.execute(
-        ctx.dialect.temp_table(
-            "feed_merge",
-            "SELECT DISTINCT old.person_id AS old_id, cur.person_id AS new_id FROM feed_norm n "
-            "JOIN households_personcode old ON old.code = n.previous_code "
-            "JOIN households_personcode cur ON cur.code = n.personal_code WHERE old.person_id <> cur.person_id",
-        )
+    ctx.temp(
+        "feed_merge",
+        "SELECT DISTINCT old.person_id AS old_id, cur.person_id AS new_id FROM feed_norm n "
+        "JOIN households_personcode old ON old.code = n.previous_code "
+        "JOIN households_personcode cur ON cur.code = n.personal_code WHERE old.person_id <> cur.person_id",
     )
     if ctx.fetchall("SELECT COUNT(*) FROM feed_merge")[0][0]:
         for table, column in _person_tables():

@@ -86,10 +86,17 @@ class Dialect:
         self.vendor = vendor
         self.postgres = vendor == "postgresql"
 
-    def temp_table(self, name: str, select_sql: str) -> str:
+    def temp_table(self, name: str, select_sql: str) -> list[str]:
+        """The statements that (re)create a temporary table from a query. On PostgreSQL it is
+        analysed at once: autovacuum never visits temporary tables, and the joins that read it
+        next need to know its size."""
         if self.postgres:
-            return f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {select_sql}"
-        return f"CREATE TEMP TABLE {name} AS {select_sql}"
+            return [
+                f"DROP TABLE IF EXISTS pg_temp.{name}",
+                f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {select_sql}",
+                f"ANALYZE {name}",
+            ]
+        return [f"DROP TABLE IF EXISTS temp.{name}", f"CREATE TEMP TABLE {name} AS {select_sql}"]
 
     def cast(self, expr: str, type_: T) -> str:
         if type_ is T.DATE:
@@ -183,6 +190,10 @@ class ImportContext:
         schema = "pg_temp" if self.dialect.postgres else "temp"
         for table in tables:
             self.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
+
+    def temp(self, name: str, select_sql: str) -> None:
+        for statement in self.dialect.temp_table(name, select_sql):
+            self.execute(statement)
 
     # Helpers for a spec's mapping: typed values and resolved ids of the normalised row ``n``.
     def value(self, column: str) -> str:
@@ -384,7 +395,7 @@ def _column_reason(column: Column, ref: str | None = None) -> str:
 
 def normalise(ctx: ImportContext) -> None:
     selects = ", ".join(f"{c.type.norm_function}(r.{_q(c.name)}) AS {_q(c.name)}" for c in ctx.spec.columns)
-    ctx.execute(ctx.dialect.temp_table("feed_norm", f"SELECT r.line, {selects} FROM feed_raw r"))
+    ctx.temp("feed_norm", f"SELECT r.line, {selects} FROM feed_raw r")
 
 
 def validate(ctx: ImportContext, *, content_checked: bool = False) -> list[BadRow]:
@@ -529,10 +540,10 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
     ctx.joins.clear()
     mapping = dict(spec.mapping(ctx))
     if spec.sender_field:
-        mapping[spec.sender_field] = "%(sender)s"
+        mapping[spec.sender_field] = "CAST(%(sender)s AS bigint)"  # typed even when there is no sender
     targets = list(mapping)
     select = ", ".join(f"{expr} AS {_q(name)}" for name, expr in mapping.items())
-    ctx.execute(d.temp_table("feed_in", f"SELECT {select} FROM feed_norm n {' '.join(ctx.joins.values())}"))
+    ctx.temp("feed_in", f"SELECT {select} FROM feed_norm n {' '.join(ctx.joins.values())}")
 
     table = ctx.table
     # The sender of a fact may be absent (an operator's import): match it NULL-safely.
@@ -543,14 +554,12 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
         for k in spec.target_key
     )
     current = "t.superseded_in_id IS NULL" + (" AND t.valid_to IS NULL" if spec.split_history_on else "")
-    attrs = [c for c in targets if c not in spec.target_key]
+    attrs = [c for c in targets if c not in spec.target_key and c not in spec.derived]
     changed = " OR ".join(d.differs(f"t.{_q(c)}", f"i.{_q(c)}") for c in attrs) or "1 = 0"
-    ctx.execute(
-        d.temp_table(
-            "feed_delta",
-            f"SELECT i.*, t.id AS old_id FROM feed_in i LEFT JOIN {table} t ON {key_match} AND {current} "
-            f"WHERE t.id IS NULL OR {changed}",
-        )
+    ctx.temp(
+        "feed_delta",
+        f"SELECT i.*, t.id AS old_id FROM feed_in i LEFT JOIN {table} t ON {key_match} AND {current} "
+        f"WHERE t.id IS NULL OR {changed}",
     )
     counts = PromotionCounts(rows=rows)
     counts.changed = int(ctx.fetchall("SELECT COUNT(*) FROM feed_delta WHERE old_id IS NOT NULL")[0][0])
@@ -573,14 +582,12 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
     )
     if spec.kind == "snapshot":
         scope = f"AND t.{_q(spec.sender_field)} = %(sender)s" if spec.sender_field else ""
-        ctx.execute(
-            d.temp_table(
-                "feed_end",
-                f"SELECT t.id FROM {table} t WHERE t.superseded_in_id IS NULL {scope} "
-                f"AND (t.valid_to IS NULL OR t.valid_to >= %(as_of)s) "
-                f"AND t.learned_in_id <> %(batch)s "
-                f"AND NOT EXISTS (SELECT 1 FROM feed_in i WHERE {key_match})",
-            )
+        ctx.temp(
+            "feed_end",
+            f"SELECT t.id FROM {table} t WHERE t.superseded_in_id IS NULL {scope} "
+            f"AND (t.valid_to IS NULL OR t.valid_to >= %(as_of)s) "
+            f"AND t.learned_in_id <> %(batch)s "
+            f"AND NOT EXISTS (SELECT 1 FROM feed_in i WHERE {key_match})",
         )
         counts.ended = int(ctx.fetchall("SELECT COUNT(*) FROM feed_end")[0][0])
         # Supersede first, then add the ended copies: at no moment are there two current versions.

@@ -89,8 +89,11 @@ class FeedSpec:
     unique: tuple[tuple[str, ...], ...] = ()
     checks: tuple[Check, ...] = ()
     references: tuple[Reference, ...] = ()
-    # Population only: a changed residence keeps the previous one as closed history.
+    # A change of these keeps the previous version as closed history (population: the residence;
+    # organisations: every attribute), so current versions tell each date's truth.
     split_history_on: tuple[str, ...] = ()
+    # Target columns the import derives (not sent): written on new versions, never a change.
+    derived: tuple[str, ...] = ()
     before_promote: Callable[["ImportContext"], None] | None = None
     after_promote: Callable[["ImportContext"], None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -58,8 +58,14 @@ ORGANISATIONS = FeedSpec(
         "kind": ctx.value("kind"),
         "municipality_code": ctx.value("municipality_code"),
         "protected_service": f"COALESCE({ctx.value('protected_service')}, {ctx.dialect.false})",
+        # Known since ever when first sent; a later change holds from the file's as_of (so a
+        # trader that stops the service still took part in the months before).
+        "valid_from": "CASE WHEN EXISTS (SELECT 1 FROM organisations_organisationrecord r "
+        "WHERE r.organisation_id = org_org_code.id) THEN %(as_of)s END",
     },
     target_key=("organisation_id",),
+    split_history_on=("name", "kind", "municipality_code", "protected_service"),
+    derived=("valid_from",),
     sent_by="the Bureau",
     checks=(
         Check(

@@ -113,10 +113,11 @@ class OrganisationRecord(VersionedRecord):
 
     class Meta:
         constraints = [
+            # One live version per organisation (closed history versions are current too).
             models.UniqueConstraint(
                 fields=["organisation"],
-                condition=models.Q(superseded_in__isnull=True),
-                name="orgrecord_one_current",
+                condition=models.Q(superseded_in__isnull=True, valid_to__isnull=True),
+                name="orgrecord_one_live",
             ),
         ]
 

@@ -26,6 +26,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "feeds.view_feedbatch",
         "eligibility.view_parametervalue",
         "eligibility.add_parametervalue",
+        "eligibility.view_monthrun",
+        "eligibility.add_monthrun",
     ],
     BUREAU_AUDITOR: [
         "audit.view_auditevent",
@@ -35,6 +37,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "organisations.view_organisation",
         "organisations.view_apiclient",
         "feeds.view_feedbatch",
+        "eligibility.view_monthrun",
     ],
 }
 

@@ -93,9 +93,8 @@ class _Sql:
             return list(cursor.fetchall())
 
     def temp(self, name: str, select: str) -> None:
-        schema = "pg_temp" if self.dialect.postgres else "temp"
-        self(f"DROP TABLE IF EXISTS {schema}.{name}")
-        self(self.dialect.temp_table(name, select))
+        for statement in self.dialect.temp_table(name, select):
+            self(statement)
 
     def evidence(self, source: str, alias: str) -> str:
         """One record as evidence: ``[{"source", "record", "valid_from", "valid_to"}]``."""
@@ -345,11 +344,14 @@ def _attribute(sql: _Sql) -> None:
     candidates = (
         f"SELECT ch.address_id, {RULE_CHOSEN} AS rule, ch.contract_id, CAST(NULL AS bigint) AS sub_user_id, "
         "ch.valid_from, ch.contract_no, ch.trader_id FROM p_choice ch "
-        # 2: at the address, held by a passing qualifying person of one of the household's units
+        # 2: at the address, held by a passing qualifying person of a unit granted to this household
         f"UNION ALL SELECT h.address_id, {RULE_QUALIFYING_HOLDER}, c.id, NULL, c.valid_from, c.contract_no, "
         "c.trader_id FROM p_household h JOIN p_contract c ON c.address_id = h.address_id "
         "AND c.kind = 'household' WHERE c.holder_id IN (SELECT u.qualifying_id FROM p_unit u "
-        "WHERE u.address_id = h.address_id AND u.standing = 'granted') "
+        "JOIN eligibility_unitdecision g ON g.run_id = %(run)s AND g.address_id = h.address_id "
+        f"AND g.granted = {d.true} AND g.category = u.category "
+        "AND COALESCE(g.subject_id, -g.address_id) = u.unit_key "
+        "WHERE u.standing = 'granted') "
         # 3: at the address, held by any member who is not a maintenance debtor
         f"UNION ALL SELECT h.address_id, {RULE_MEMBER_HOLDER}, c.id, NULL, c.valid_from, c.contract_no, "
         "c.trader_id FROM p_household h JOIN p_contract c ON c.address_id = h.address_id "

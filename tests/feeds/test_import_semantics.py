@@ -651,10 +651,11 @@ def test_organisations_feed_changes_a_name_and_adds_a_new_organisation(world, im
     trader_b = Organisation.objects.get(code=TRADER_B_ORG)
     assert (trader_b.name, trader_b.protected_service) == ("Trader B renamed", True)
     assert Organisation.objects.get(code=gas).kind == "gas_dso"
-    assert [r.name for r in versions(OrganisationRecord, organisation=trader_b)] == [
-        "Trader B",
-        "Trader B renamed",
-    ]
+    # The old name stays true until the day before the file's date; the new one holds from it.
+    now = sorted(
+        (r.name, r.valid_from, r.valid_to) for r in current(OrganisationRecord, organisation=trader_b)
+    )
+    assert now == [("Trader B", None, date(2024, 1, 31)), ("Trader B renamed", FEB_1, None)]
 
 
 def test_organisation_missing_from_the_feed_becomes_inactive(world, import_rows):

@@ -1,0 +1,156 @@
+"""``month_run_execute``: queued, running, then done with its summary or failed with nothing of its
+own visible; the newest done version stays in force; executing twice changes nothing."""
+
+from datetime import date
+from decimal import Decimal
+
+import psycopg
+import pytest
+from django.db import connection, transaction
+
+from audit.models import AuditEvent
+from audit.services import Actor
+from eligibility.models import MonthRun, RunStatus, UnitDecision
+from eligibility.selectors import month_run_in_force, month_run_units
+from eligibility.services.runs import month_run_execute, month_run_request
+
+pytestmark = pytest.mark.django_db
+
+NOV = date(2026, 11, 1)
+OPERATOR = Actor("operator", "anna")
+
+
+def queued() -> MonthRun:
+    """A requested run whose task has not been sent (the test executes it)."""
+    return month_run_request(month=NOV, actor=OPERATOR)
+
+
+def test_a_run_is_done_with_its_summary(computation):
+    run = month_run_execute(run_id=queued().pk)
+
+    assert run.status == RunStatus.DONE
+    assert (run.households, run.persons_without_address) == (10, 1)
+    assert (run.entitled_households, run.unattributed_households) == (3, 1)
+    assert run.total_eur == Decimal("65.00")
+    assert (run.chunks_done, run.chunks_total) == (1, 1)
+    assert run.started_at <= run.finished_at
+    assert run.error == ""
+    assert month_run_in_force(month=NOV) == run
+    assert month_run_units(run=run) == {
+        "needy_low_income": 0,
+        "large_family": 1,
+        "disabled_child": 2,
+        "group_i_disability": 0,
+    }
+
+
+def test_start_and_done_are_audited_with_the_summary(computation):
+    run = month_run_execute(run_id=queued().pk)
+
+    start, done = AuditEvent.objects.filter(action__in=["run.start", "run.done"]).order_by("seq")
+    assert (start.action, done.action) == ("run.start", "run.done")
+    assert (done.actor_type, done.actor_id) == ("system", "month-run")
+    assert done.target_id == str(run.pk)
+    assert done.data == {
+        "month": "2026-11",
+        "version": 1,
+        "households": 10,
+        "persons_without_address": 1,
+        "entitled_households": 3,
+        "unattributed_households": 1,
+        "units": {"disabled_child": 2, "large_family": 1},
+        "total_eur": "65.00",
+    }
+
+
+def test_a_failed_run_leaves_the_previous_version_in_force(computation):
+    first = month_run_execute(run_id=queued().pk)
+    computation.error = RuntimeError("boom")
+
+    second = month_run_execute(run_id=queued().pk)
+
+    assert second.version == 2
+    assert second.status == RunStatus.FAILED
+    assert second.error == "RuntimeError: boom"
+    assert second.finished_at is not None
+    assert (second.households, second.total_eur) == (0, Decimal("0.00"))
+    # The row the computation wrote before it failed rolled back with it.
+    assert not UnitDecision.objects.filter(run=second).exists()
+    assert UnitDecision.objects.filter(run=first).count() == 4
+    assert month_run_in_force(month=NOV) == first
+    failed = AuditEvent.objects.get(action="run.failed")
+    assert failed.data == {"month": "2026-11", "version": 2, "stage": "execute", "error": "RuntimeError"}
+
+
+def test_no_version_in_force_before_the_first_done(computation):
+    computation.error = ValueError("no data")
+
+    month_run_execute(run_id=queued().pk)
+
+    assert month_run_in_force(month=NOV) is None
+
+
+def test_the_newest_done_version_is_in_force(computation):
+    month_run_execute(run_id=queued().pk)
+    second = month_run_execute(run_id=queued().pk)
+    third = queued()  # requested, not yet executed
+
+    assert month_run_in_force(month=NOV) == second
+    assert third.version == 3
+
+
+def test_executing_a_finished_run_again_changes_nothing(computation):
+    run = month_run_execute(run_id=queued().pk)
+    events = AuditEvent.objects.count()
+
+    again = month_run_execute(run_id=run.pk)
+
+    assert again.status == RunStatus.DONE
+    assert again.finished_at == run.finished_at
+    assert computation.calls == [run.pk]
+    assert AuditEvent.objects.count() == events
+    assert UnitDecision.objects.filter(run=run).count() == 4
+
+
+def test_a_running_run_nobody_works_on_was_abandoned(computation):
+    run = queued()
+    MonthRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
+
+    again = month_run_execute(run_id=run.pk)
+
+    assert again.status == RunStatus.FAILED
+    assert again.error.startswith("abandoned")
+    assert computation.calls == []
+    assert queued().version == 2  # the month is open again
+
+
+def test_a_run_another_worker_holds_is_left_alone(computation):
+    if connection.vendor != "postgresql":
+        pytest.skip("workers share a run only on PostgreSQL")
+    run = queued()
+    MonthRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
+    db = connection.settings_dict
+    other = psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        dbname=db["NAME"],
+        autocommit=True,
+    )
+    try:
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [0x414C5255, run.pk])
+
+        again = month_run_execute(run_id=run.pk)
+    finally:
+        other.close()
+
+    assert again.status == RunStatus.RUNNING
+    assert computation.calls == []
+
+
+def test_execute_refuses_an_outer_transaction(computation):
+    run = queued()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        month_run_execute(run_id=run.pk)
