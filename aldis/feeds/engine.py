@@ -86,17 +86,20 @@ class Dialect:
         self.vendor = vendor
         self.postgres = vendor == "postgresql"
 
-    def temp_table(self, name: str, select_sql: str) -> list[str]:
-        """The statements that (re)create a temporary table from a query. On PostgreSQL it is
-        analysed at once: autovacuum never visits temporary tables, and the joins that read it
-        next need to know its size."""
+    def temp_table(self, name: str, select_sql: str, index: tuple[str, ...] = ()) -> list[str]:
+        """The statements that (re)create a temporary table from a query, with an index on each
+        column of ``index``. On PostgreSQL it is analysed at once: autovacuum never visits
+        temporary tables, and the joins that read it next need to know its size."""
+        schema, create = (
+            ("pg_temp", f"CREATE TEMP TABLE {name} ON COMMIT DROP")
+            if self.postgres
+            else ("temp", f"CREATE TEMP TABLE {name}")
+        )
+        statements = [f"DROP TABLE IF EXISTS {schema}.{name}", f"{create} AS {select_sql}"]
+        statements += [f"CREATE INDEX {name}_{column} ON {name} ({column})" for column in index]
         if self.postgres:
-            return [
-                f"DROP TABLE IF EXISTS pg_temp.{name}",
-                f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {select_sql}",
-                f"ANALYZE {name}",
-            ]
-        return [f"DROP TABLE IF EXISTS temp.{name}", f"CREATE TEMP TABLE {name} AS {select_sql}"]
+            statements.append(f"ANALYZE {name}")
+        return statements
 
     def cast(self, expr: str, type_: T) -> str:
         if type_ is T.DATE:

@@ -44,6 +44,7 @@ TEMP_TABLES = (
     "p_group_i",
     "p_unit",
     "p_unit_reasons",
+    "p_qualifying",
     "p_household",
     "p_contract",
     "p_choice",
@@ -92,8 +93,8 @@ class _Sql:
             cursor.execute(sql, self.params)
             return list(cursor.fetchall())
 
-    def temp(self, name: str, select: str) -> None:
-        for statement in self.dialect.temp_table(name, select):
+    def temp(self, name: str, select: str, index: tuple[str, ...] = ()) -> None:
+        for statement in self.dialect.temp_table(name, select, index):
             self(statement)
 
     def evidence(self, source: str, alias: str) -> str:
@@ -149,6 +150,7 @@ def _persons(sql: _Sql) -> None:
         "SELECT pr.person_id, MIN(pr.address_id) AS address_id, MIN(pr.birth_date) AS birth_date "
         f"FROM households_populationrecord pr WHERE {known('pr')} "
         "AND (pr.death_date IS NULL OR pr.death_date > %(r)s) GROUP BY pr.person_id",
+        index=("person_id",),
     )
     # Temporary protection: a residence for those the population register does not place.
     sql(
@@ -164,7 +166,11 @@ def _persons(sql: _Sql) -> None:
         "DELETE FROM p_alive WHERE address_id IS NULL AND person_id IN "
         "(SELECT person_id FROM p_alive WHERE address_id IS NOT NULL)"
     )
-    sql.temp("p_member", "SELECT person_id, address_id, birth_date FROM p_alive WHERE address_id IS NOT NULL")
+    sql.temp(
+        "p_member",
+        "SELECT person_id, address_id, birth_date FROM p_alive WHERE address_id IS NOT NULL",
+        index=("person_id", "address_id"),
+    )
     sql.temp(
         "p_barred",
         "SELECT p.id AS person_id, "
@@ -173,6 +179,7 @@ def _persons(sql: _Sql) -> None:
         f"CASE WHEN EXISTS (SELECT 1 FROM households_servicerefusal f WHERE f.person_id = p.id AND {_dated('f')}) "
         "THEN 1 ELSE 0 END AS refused "
         "FROM households_person p WHERE p.id IN (SELECT person_id FROM p_alive)",
+        index=("person_id",),
     )
     sql("DELETE FROM p_barred WHERE debtor = 0 AND refused = 0")
 
@@ -183,6 +190,7 @@ def _counted_children(sql: _Sql) -> None:
         "p_links",
         "SELECT rl.id, rl.person_id AS adult_id, rl.dependant_id AS child_id, rl.relation, "
         f"rl.valid_from, rl.valid_to FROM households_relation rl WHERE {known('rl')}",
+        index=("child_id", "adult_id"),
     )
     sql.temp(
         "p_counted",
@@ -196,6 +204,7 @@ def _counted_children(sql: _Sql) -> None:
         # Marked counted by Bureau staff for a period, with evidence.
         "UNION SELECT m.adult_id, m.child_id FROM households_countedchildmark m "
         f"JOIN p_alive c ON c.person_id = m.child_id WHERE {_dated('m')}",
+        index=("adult_id",),
     )
 
 
@@ -271,10 +280,13 @@ def _decide(sql: _Sql, rates: dict[str, Decimal]) -> None:
         "WHEN b.debtor = 1 AND b.refused = 1 THEN 'debtor_or_refused' "
         "WHEN b.debtor = 1 THEN 'maintenance_debtor' WHEN b.refused = 1 THEN 'refused' "
         "WHEN c.address_id IS NULL THEN 'no_household' ELSE 'granted' END AS standing, "
-        "p.personal_code AS qualifying_code, s.address_id AS subject_address "
+        "p.personal_code AS qualifying_code, s.address_id AS subject_address, "
+        # The unit: the subject for per-person units, the household for household units.
+        "COALESCE(c.subject_id, -c.address_id) AS unit_key "
         "FROM p_candidate c LEFT JOIN p_barred b ON b.person_id = c.qualifying_id "
         "LEFT JOIN households_person p ON p.id = c.qualifying_id "
         "LEFT JOIN p_alive s ON s.person_id = c.subject_id",
+        index=("qualifying_id",),
     )
     # The unit's key: the household for household units, the subject for per-person units.
     # Among its rows the first passing one decides where it goes: for a disabled child a carer in
@@ -284,8 +296,6 @@ def _decide(sql: _Sql, rates: dict[str, Decimal]) -> None:
         "CASE WHEN u.category = 'disabled_child' AND u.address_id = u.subject_address THEN 0 ELSE 1 END, "
         "u.qualifying_code"
     )
-    sql("ALTER TABLE p_unit ADD COLUMN unit_key bigint")
-    sql("UPDATE p_unit SET unit_key = COALESCE(subject_id, -address_id)")
     sql.temp(
         "p_unit_reasons",
         "SELECT category, unit_key, COUNT(DISTINCT standing) AS kinds FROM p_unit GROUP BY category, unit_key",
@@ -319,16 +329,27 @@ def _attribute(sql: _Sql) -> None:
         "p_household",
         "SELECT u.address_id, SUM(u.amount_eur) AS amount_eur FROM eligibility_unitdecision u "
         f"WHERE u.run_id = %(run)s AND u.granted = {d.true} GROUP BY u.address_id",
+        index=("address_id",),
     )
     # Household electricity contracts valid on R at a trader giving the service on R.
     participating = (
         "EXISTS (SELECT 1 FROM organisations_organisationrecord o WHERE o.organisation_id = c.trader_id "
         f"AND o.protected_service = {d.true} AND {known('o')})"
     )
+    # The passing qualifying persons of the units granted to each household.
+    sql.temp(
+        "p_qualifying",
+        "SELECT DISTINCT g.address_id, u.qualifying_id AS person_id FROM p_unit u "
+        "JOIN eligibility_unitdecision g ON g.run_id = %(run)s AND g.category = u.category "
+        f"AND COALESCE(g.subject_id, -g.address_id) = u.unit_key AND g.granted = {d.true} "
+        "WHERE u.standing = 'granted' AND u.address_id = g.address_id",
+        index=("address_id",),
+    )
     sql.temp(
         "p_contract",
         "SELECT c.id, c.trader_id, c.contract_no, c.holder_id, c.address_id, c.kind, c.valid_from "
         f"FROM traders_contract c WHERE {known('c')} AND {participating}",
+        index=("address_id", "contract_no"),
     )
     sql.temp(
         "p_choice",
@@ -347,11 +368,7 @@ def _attribute(sql: _Sql) -> None:
         # 2: at the address, held by a passing qualifying person of a unit granted to this household
         f"UNION ALL SELECT h.address_id, {RULE_QUALIFYING_HOLDER}, c.id, NULL, c.valid_from, c.contract_no, "
         "c.trader_id FROM p_household h JOIN p_contract c ON c.address_id = h.address_id "
-        "AND c.kind = 'household' WHERE c.holder_id IN (SELECT u.qualifying_id FROM p_unit u "
-        "JOIN eligibility_unitdecision g ON g.run_id = %(run)s AND g.address_id = h.address_id "
-        f"AND g.granted = {d.true} AND g.category = u.category "
-        "AND COALESCE(g.subject_id, -g.address_id) = u.unit_key "
-        "WHERE u.standing = 'granted') "
+        "AND c.kind = 'household' JOIN p_qualifying q ON q.address_id = h.address_id AND q.person_id = c.holder_id "
         # 3: at the address, held by any member who is not a maintenance debtor
         f"UNION ALL SELECT h.address_id, {RULE_MEMBER_HOLDER}, c.id, NULL, c.valid_from, c.contract_no, "
         "c.trader_id FROM p_household h JOIN p_contract c ON c.address_id = h.address_id "
