@@ -74,6 +74,11 @@ class MonthRun(models.Model):
     entitled_households = models.PositiveIntegerField(default=0)
     unattributed_households = models.PositiveIntegerField(default=0)
     total_eur = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    energy_aid = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Scheme E: households, eligible, sanctioned, objects and addresses",
+    )
 
     class Meta:
         ordering = ["-month", "-version"]

@@ -242,10 +242,21 @@ def month_run_execute(*, run_id: int) -> MonthRun:
 
         try:
             with transaction.atomic(durable=True):
+                from eligibility.services.scheme_e import scheme_e_compute
                 from eligibility.services.scheme_p import scheme_p_compute
 
                 summary = scheme_p_compute(run=run)
+                energy = scheme_e_compute(run=run)
+                energy_summary = {
+                    "households": energy.households,
+                    "eligible_households": energy.eligible_households,
+                    "sanctioned_households": energy.sanctioned_households,
+                    "resources": energy.resources,
+                    "objects": energy.objects,
+                    "addresses": energy.addresses,
+                }
                 MonthRun.objects.filter(pk=run_id).update(
+                    energy_aid=energy_summary,
                     status=RunStatus.DONE,
                     finished_at=timezone.now(),
                     chunks_done=1,
@@ -268,6 +279,7 @@ def month_run_execute(*, run_id: int) -> MonthRun:
                         "unattributed_households": summary.unattributed_households,
                         "units": dict(sorted(summary.units.items())),
                         "total_eur": summary.total_eur,
+                        "energy_aid": energy_summary,
                     },
                 )
         except Exception as exc:

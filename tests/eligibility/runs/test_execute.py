@@ -60,6 +60,15 @@ def test_start_and_done_are_audited_with_the_summary(computation):
         "unattributed_households": 1,
         "units": {"disabled_child": 2, "large_family": 1},
         "total_eur": "65.00",
+        # Scheme E runs for real on an empty country, with every resource switched off in 2026-11.
+        "energy_aid": {
+            "households": 0,
+            "eligible_households": 0,
+            "sanctioned_households": 0,
+            "resources": [],
+            "objects": {},
+            "addresses": {},
+        },
     }
 
 
