@@ -81,11 +81,17 @@ def main() -> None:
     )
     started = time.monotonic()
     for address_id in addresses:
-        members = list(PopulationRecord.objects.filter(**current, address_id=address_id).values_list("person_id", flat=True))
+        members = list(
+            PopulationRecord.objects.filter(**current, address_id=address_id).values_list(
+                "person_id", flat=True
+            )
+        )
         list(SocialStatus.objects.filter(**current, person_id__in=members))
         list(Disability.objects.filter(**current, person_id__in=members))
         list(Debtor.objects.filter(**current, person_id__in=members))
-        children = list(Relation.objects.filter(**current, person_id__in=members).values_list("dependant_id", flat=True))
+        children = list(
+            Relation.objects.filter(**current, person_id__in=members).values_list("dependant_id", flat=True)
+        )
         list(PopulationRecord.objects.filter(**current, person_id__in=children))
         list(Contract.objects.filter(**current, address_id=address_id))
     naive_seconds = time.monotonic() - started
@@ -108,9 +114,11 @@ def main() -> None:
         "peak_rss_mb": round(peak_mb),
     }
     print(json.dumps(results, indent=2))
-    print(f"run of {args.month}: {run_seconds:.1f} s (target <= 60), {results['run_vs_bare']}x the bare aggregate "
-          f"(target <= 3), {results['speedup_vs_naive']}x the naive loop (target >= 50), peak {peak_mb:.0f} MB "
-          "(target <= 1024)")
+    print(
+        f"run of {args.month}: {run_seconds:.1f} s (target <= 60), {results['run_vs_bare']}x the bare aggregate "
+        f"(target <= 3), {results['speedup_vs_naive']}x the naive loop (target >= 50), peak {peak_mb:.0f} MB "
+        "(target <= 1024)"
+    )
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / f"month-{args.month}.json").write_text(json.dumps(results, indent=2))

@@ -326,3 +326,108 @@ class EligibleAddress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource} address {self.address_id} ({self.municipality_code})"
+
+
+# --- Scheme P: what each trader is told (DOMAIN: Balance, Corrections; INTERFACES §3) --------
+
+
+class ContractLine(models.Model):
+    """One recipient of a run's protected-user support: an attributed household on one contract.
+
+    A recipient is (trader, contract_no, sub_user): the contract holder's own household has no
+    sub-user. ``categories`` lists the household's granted units, each ``{"category", "units",
+    "amount_eur"}`` (amount as a two-decimal string), by category. ``balance_eur`` is what has
+    been credited to the recipient in the calendar year up to and including this month (see
+    ``eligibility.services.lines``).
+    """
+
+    # No index of its own on run: the unique (run, trader, contract_no, ...) serves it and the
+    # trader's list.
+    run = models.ForeignKey(MonthRun, on_delete=models.CASCADE, db_index=False, related_name="contract_lines")
+    trader = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    contract_no = models.CharField(max_length=64)
+    sub_user = models.ForeignKey(
+        "households.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    sub_user_code = models.CharField(
+        max_length=11,
+        blank=True,
+        help_text="the sub-user's personal code as of the run; empty for the holder",
+    )
+    address = models.ForeignKey(
+        "households.Address", on_delete=models.PROTECT, db_constraint=False, db_index=False, related_name="+"
+    )
+    amount_eur = models.DecimalField(max_digits=8, decimal_places=2)
+    balance_eur = models.DecimalField(max_digits=10, decimal_places=2)
+    categories = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            # Two partial constraints: NULL sub-users must collide too, on PostgreSQL and SQLite.
+            models.UniqueConstraint(
+                fields=["run", "trader", "contract_no", "sub_user"],
+                condition=models.Q(sub_user__isnull=False),
+                name="contractline_one_per_sub_user",
+            ),
+            models.UniqueConstraint(
+                fields=["run", "trader", "contract_no"],
+                condition=models.Q(sub_user__isnull=True),
+                name="contractline_one_per_holder",
+            ),
+        ]
+        indexes = [models.Index(fields=["run", "trader", "contract_no"], name="contractline_trader")]
+
+    def __str__(self) -> str:
+        return f"{self.contract_no} {self.sub_user_code or 'holder'}: {self.amount_eur} EUR"
+
+
+class AdjustmentLine(models.Model):
+    """A re-run's signed difference for one recipient against the version it replaces.
+
+    ``delta_eur`` = ``amount_eur`` (this run, 0 if the recipient is gone) minus
+    ``previous_amount_eur`` (the previous in-force version, 0 if the recipient is new).
+    """
+
+    run = models.ForeignKey(
+        MonthRun, on_delete=models.CASCADE, db_index=False, related_name="adjustment_lines"
+    )
+    previous_run = models.ForeignKey(MonthRun, on_delete=models.CASCADE, db_index=False, related_name="+")
+    trader = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    contract_no = models.CharField(max_length=64)
+    sub_user = models.ForeignKey(
+        "households.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    sub_user_code = models.CharField(max_length=11, blank=True)
+    previous_amount_eur = models.DecimalField(max_digits=8, decimal_places=2)
+    amount_eur = models.DecimalField(max_digits=8, decimal_places=2)
+    delta_eur = models.DecimalField(max_digits=8, decimal_places=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "trader", "contract_no"], name="adjustmentline_trader")]
+
+    def __str__(self) -> str:
+        return f"{self.contract_no} {self.sub_user_code or 'holder'}: {self.delta_eur:+} EUR"

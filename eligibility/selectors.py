@@ -4,14 +4,23 @@ monthly runs (the version in force, a run's units)."""
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from aldis.exceptions import ApplicationError
-from eligibility.models import Category, MonthRun, ParameterValue, RunStatus, UnitDecision
+from eligibility.models import (
+    Category,
+    ContractLine,
+    HouseholdEntitlement,
+    MonthRun,
+    ParameterValue,
+    RunStatus,
+    UnitDecision,
+)
 from eligibility.parameters import BY_NAME, parse
+from households.models import AddressRecord
 
 
 def parameter_values(*, known_at_batch: int | None = None) -> QuerySet[ParameterValue]:
@@ -103,3 +112,62 @@ def month_run_units(*, run: MonthRun) -> dict[str, int]:
         .values_list("category", "units")
     )
     return {category: int(counts.get(category, 0)) for category in Category.values}
+
+
+def month_totals(*, run: MonthRun) -> dict[str, dict[str, dict[str, Any]]]:
+    """Scheme P totals of ``run``, as three maps (every amount a Decimal in cents)::
+
+        {"categories": {category: {"units", "amount_eur"}},  # granted units, every category
+         "municipalities": {municipality_code: {"households", "amount_eur"}},
+         "traders": {trader org code: {"lines", "amount_eur"}}}
+
+    Categories and municipalities cover every entitled household, attributed or not; a
+    household's municipality is that of its address record known at the run's batch and valid
+    on the month's first day ('' if none). Traders cover the contract lines (attributed support
+    only), so their sum is the run's total less the unattributed households' amounts.
+    """
+    k = run.knowledge_batch
+    cent = Decimal("0.01")
+
+    def eur(value: Any) -> Decimal:
+        return Decimal(str(value or 0)).quantize(cent)
+
+    granted = dict(
+        UnitDecision.objects.filter(run=run, granted=True)
+        .order_by()
+        .values("category")
+        .annotate(amount=Sum("amount_eur"))
+        .values_list("category", "amount")
+    )
+    units = month_run_units(run=run)
+    categories = {
+        category: {"units": units[category], "amount_eur": eur(granted.get(category))}
+        for category in Category.values
+    }
+    municipality = Subquery(
+        AddressRecord.objects.filter(
+            Q(address_id=OuterRef("address_id")),
+            Q(learned_in_id__lte=k),
+            Q(superseded_in__isnull=True) | Q(superseded_in_id__gt=k),
+            Q(valid_from__isnull=True) | Q(valid_from__lte=run.month),
+            Q(valid_to__isnull=True) | Q(valid_to__gte=run.month),
+        )
+        .order_by("-learned_in_id", "-id")
+        .values("municipality_code")[:1]
+    )
+    municipalities = {
+        row["municipality"] or "": {"households": row["households"], "amount_eur": eur(row["amount"])}
+        for row in HouseholdEntitlement.objects.filter(run=run)
+        .annotate(municipality=municipality)
+        .order_by()
+        .values("municipality")
+        .annotate(households=Count("id"), amount=Sum("amount_eur"))
+    }
+    traders = {
+        row["trader__code"]: {"lines": row["lines"], "amount_eur": eur(row["amount"])}
+        for row in ContractLine.objects.filter(run=run)
+        .order_by()
+        .values("trader__code")
+        .annotate(lines=Count("id"), amount=Sum("amount_eur"))
+    }
+    return {"categories": categories, "municipalities": municipalities, "traders": traders}

@@ -242,11 +242,13 @@ def month_run_execute(*, run_id: int) -> MonthRun:
 
         try:
             with transaction.atomic(durable=True):
+                from eligibility.services.lines import contract_lines_compute
                 from eligibility.services.scheme_e import scheme_e_compute
                 from eligibility.services.scheme_p import scheme_p_compute
 
                 summary = scheme_p_compute(run=run)
                 energy = scheme_e_compute(run=run)
+                contract_lines_compute(run=run)
                 energy_summary = {
                     "households": energy.households,
                     "eligible_households": energy.eligible_households,

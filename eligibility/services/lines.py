@@ -1,0 +1,198 @@
+"""What each trader is told for month M: contract lines with balances, and a re-run's adjustments.
+
+DOMAIN sections "Balance" and "Corrections"; INTERFACES §3 (``eligible-contracts``,
+``adjustments``). Runs inside the caller's transaction, after Scheme P has written the run's
+``UnitDecision`` and ``HouseholdEntitlement`` rows; the same SQL runs on PostgreSQL and SQLite.
+
+A **recipient** is (trader, contract_no, sub_user): the contract holder's own household has no
+sub-user. Every attributed household gives one ``ContractLine``.
+
+Choices where DOMAIN leaves a detail open (rules of this system, version 1):
+
+* a household that chose on the web page a contract it uses as a sub-user (attribution rule 1)
+  is recorded by Scheme P without a sub-user; its line takes as sub-user the household member
+  with the lowest personal code who chose that contract and holds an accepted sub-user
+  application for it, so that two such households of one building contract stay two recipients;
+* the sub-user's code is the person's personal code when the run is computed, kept on the line;
+* a re-run is compared with the month's previous in-force version (its newest done run); a
+  previous version computed before contract lines existed has none, so every recipient of the
+  re-run shows as new.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+
+from eligibility.models import AdjustmentLine, ContractLine, MonthRun, RunStatus
+from eligibility.services.scheme_p import _dated, _Sql, known
+
+CENT = Decimal("0.01")
+BATCH_SIZE = 5000
+
+Recipient = tuple[int, str, int | None]  # trader id, contract number, sub-user person id
+
+
+@dataclass
+class ContractLinesSummary:
+    lines: int = 0
+    adjustments: int = 0
+
+
+def _eur(value: Any) -> Decimal:
+    """A sum from the database (a float on SQLite) as a Decimal in cents."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def _lived_at(alias: str, person: str) -> str:
+    """``person`` lives, on R as known at the batch, at the household ``{alias}.address_id``."""
+    return (
+        f"(EXISTS (SELECT 1 FROM households_populationrecord pr WHERE pr.person_id = {person} "
+        f"AND pr.address_id = {alias}.address_id AND {known('pr')}) "
+        f"OR EXISTS (SELECT 1 FROM households_temporaryprotection tp WHERE tp.person_id = {person} "
+        f"AND tp.address_id = {alias}.address_id AND {known('tp')}))"
+    )
+
+
+def _grouped_rows(sql: _Sql) -> list[tuple[Any, ...]]:
+    """One row per (attributed household, granted category): the recipient, the household's
+    amount, the category's units and amount; ordered by household."""
+    d = sql.dialect
+    chosen_sub_user = (
+        "(SELECT ch.person_id FROM households_contractchoice ch "
+        "JOIN households_person cp ON cp.id = ch.person_id "
+        "JOIN traders_subuser su ON su.person_id = ch.person_id AND su.trader_id = ch.trader_id "
+        f"AND su.contract_no = ch.contract_no AND {known('su')} "
+        f"WHERE ch.trader_id = c.trader_id AND ch.contract_no = c.contract_no AND {_dated('ch')} "
+        f"AND {_lived_at('e', 'ch.person_id')} ORDER BY cp.personal_code LIMIT 1)"
+    )
+    recipients = (
+        "SELECT e.address_id, e.amount_eur, c.trader_id, c.contract_no, "
+        f"CASE WHEN e.sub_user_id IS NOT NULL THEN e.sub_user_id WHEN e.attribution_rule = 1 "
+        f"THEN {chosen_sub_user} END AS sub_user_id "
+        "FROM eligibility_householdentitlement e JOIN traders_contract c ON c.id = e.contract_id "
+        "WHERE e.run_id = %(run)s"
+    )
+    return sql.rows(
+        "SELECT x.address_id, x.trader_id, x.contract_no, x.sub_user_id, p.personal_code, x.amount_eur, "
+        "u.category, COUNT(*), SUM(u.amount_eur) "
+        f"FROM ({recipients}) x LEFT JOIN households_person p ON p.id = x.sub_user_id "
+        "JOIN eligibility_unitdecision u ON u.run_id = %(run)s AND u.address_id = x.address_id "
+        f"AND u.granted = {d.true} "
+        "GROUP BY x.address_id, x.trader_id, x.contract_no, x.sub_user_id, p.personal_code, x.amount_eur, "
+        "u.category ORDER BY x.address_id, u.category"
+    )
+
+
+def _in_force_runs(*, months_from: date, months_before: date) -> list[int]:
+    """The in-force (newest done) run of each month in [months_from, months_before)."""
+    newest: dict[date, tuple[int, int]] = {}
+    for pk, month, version in MonthRun.objects.filter(
+        month__gte=months_from, month__lt=months_before, status=RunStatus.DONE
+    ).values_list("pk", "month", "version"):
+        if month not in newest or version > newest[month][1]:
+            newest[month] = (pk, version)
+    return [pk for pk, _ in newest.values()]
+
+
+def _amounts(run_ids: list[int]) -> dict[Recipient, Decimal]:
+    """Each recipient's total amount over the lines of ``run_ids``."""
+    if not run_ids:
+        return {}
+    rows = (
+        ContractLine.objects.filter(run_id__in=run_ids)
+        .order_by()
+        .values("trader_id", "contract_no", "sub_user_id")
+        .annotate(total=Sum("amount_eur"))
+    )
+    return {(r["trader_id"], r["contract_no"], r["sub_user_id"]): _eur(r["total"]) for r in rows}
+
+
+def contract_lines_compute(*, run: MonthRun) -> ContractLinesSummary:
+    """Write ``run``'s contract lines and, for a re-run of its month, its adjustment lines.
+
+    ``ContractLine``: one per attributed household (``HouseholdEntitlement`` with a contract),
+    its recipient, the household's amount and its granted units per category, from one grouped
+    query. ``balance_eur`` is what has been credited to the recipient and is available: the sum
+    of its amounts in the in-force runs of the months of the same calendar year before M, plus
+    this run's amount; January starts from zero (the balance lapses on 31 December). Amounts that
+    traders report as applied are not part of this figure: they are recorded separately, and the
+    available balance then becomes this credited sum minus what was applied.
+
+    ``AdjustmentLine``: when an earlier done version of M exists (the version in force until this
+    run), one signed line per recipient whose total amount differs between that version and this
+    run, including recipients present in only one of them.
+
+    Runs in the caller's transaction; writes with ``bulk_create`` (no per-row queries).
+    """
+    sql = _Sql(run)
+    year_start = run.month.replace(month=1)
+    credited = _amounts(_in_force_runs(months_from=year_start, months_before=run.month))
+
+    lines: list[ContractLine] = []
+    for row in _grouped_rows(sql):
+        address_id, trader_id, contract_no, sub_user_id, sub_user_code, amount, category, units, total = row
+        if not lines or lines[-1].address_id != address_id:
+            amount = _eur(amount)
+            key: Recipient = (trader_id, contract_no, sub_user_id)
+            lines.append(
+                ContractLine(
+                    run=run,
+                    trader_id=trader_id,
+                    contract_no=contract_no,
+                    sub_user_id=sub_user_id,
+                    sub_user_code=(sub_user_code or "") if sub_user_id is not None else "",
+                    address_id=address_id,
+                    amount_eur=amount,
+                    balance_eur=credited.get(key, Decimal("0.00")) + amount,
+                    categories=[],
+                )
+            )
+        lines[-1].categories.append(
+            {"category": category, "units": int(units), "amount_eur": str(_eur(total))}
+        )
+    ContractLine.objects.bulk_create(lines, batch_size=BATCH_SIZE)
+
+    summary = ContractLinesSummary(lines=len(lines))
+    previous = (
+        MonthRun.objects.filter(month=run.month, status=RunStatus.DONE, version__lt=run.version)
+        .order_by("-version")
+        .first()
+    )
+    if previous is None:
+        return summary
+
+    before = _amounts([previous.pk])
+    now: dict[Recipient, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    codes: dict[Recipient, str] = {}
+    for line in lines:
+        key = (line.trader_id, line.contract_no, line.sub_user_id)
+        now[key] += line.amount_eur
+        codes[key] = line.sub_user_code
+    gone = {key for key in before if key not in now and key[2] is not None}
+    if gone:  # a sub-user no longer a recipient: the code the previous version published
+        for trader_id, contract_no, sub_user_id, code in ContractLine.objects.filter(
+            run=previous, sub_user_id__in={key[2] for key in gone}
+        ).values_list("trader_id", "contract_no", "sub_user_id", "sub_user_code"):
+            codes.setdefault((trader_id, contract_no, sub_user_id), code)
+    adjustments = [
+        AdjustmentLine(
+            run=run,
+            previous_run=previous,
+            trader_id=key[0],
+            contract_no=key[1],
+            sub_user_id=key[2],
+            sub_user_code=codes.get(key, ""),
+            previous_amount_eur=before.get(key, Decimal("0.00")),
+            amount_eur=now.get(key, Decimal("0.00")),
+            delta_eur=now.get(key, Decimal("0.00")) - before.get(key, Decimal("0.00")),
+        )
+        for key in sorted(set(before) | set(now), key=lambda k: (k[0], k[1], k[2] or 0))
+        if now.get(key, Decimal("0.00")) != before.get(key, Decimal("0.00"))
+    ]
+    AdjustmentLine.objects.bulk_create(adjustments, batch_size=BATCH_SIZE)
+    summary.adjustments = len(adjustments)
+    return summary
