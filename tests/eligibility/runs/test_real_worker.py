@@ -6,111 +6,26 @@ process) and marks the run done. The worker listens on a queue of its own, and t
 routed there, so a stray worker cannot steal it.
 """
 
-import importlib
-import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
-from aldis.celery import app
 from audit.models import AuditEvent
 from eligibility.models import MonthRun, RunStatus
 from tests.eligibility.conftest import TABLE
+from tests.real_worker import NEEDS_REDIS, real_worker
 
-ROOT = Path(__file__).resolve().parents[3]
-REDIS_URL = os.environ.get("REDIS_URL", "")
-
-
-def _computation_missing() -> str:
-    try:
-        module = importlib.import_module("eligibility.services.scheme_p")
-    except ImportError:
-        return "eligibility.services.scheme_p does not exist yet"
-    if not hasattr(module, "scheme_p_compute"):
-        return "eligibility.services.scheme_p has no scheme_p_compute yet"
-    return ""
-
-
-pytestmark = [
-    pytest.mark.real_worker,
-    pytest.mark.skipif(
-        not REDIS_URL, reason="REDIS_URL is not set: no broker for a real worker (CI sets it)"
-    ),
-    pytest.mark.skipif(
-        bool(_computation_missing()),
-        reason=f"a real worker runs the real computation: {_computation_missing()}",
-    ),
-]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+pytestmark = [pytest.mark.real_worker, NEEDS_REDIS]
 
 
 @pytest.fixture
 def worker_queue(transactional_db: None) -> Iterator[str]:
-    if connection.vendor != "postgresql":
-        pytest.skip("a worker process shares the test database only on PostgreSQL")
-    queue = f"aldis-test-{uuid.uuid4().hex[:12]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    }
-    worker = subprocess.Popen(  # noqa: S603 (fixed arguments)
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "aldis",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    eager, routes = app.conf.task_always_eager, app.conf.task_routes
-    app.conf.task_always_eager = False
-    # The request sends the task itself: route it to this worker's queue (the router is cached).
-    app.conf.task_routes = {"eligibility.tasks.month_run_task": {"queue": queue}}
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
-    try:
+    # The request sends the task itself: route it to this worker's queue.
+    with real_worker(route=("eligibility.tasks.month_run_task",)) as queue:
         yield queue
-    finally:
-        app.conf.task_always_eager, app.conf.task_routes = eager, routes
-        app.amqp.flush_routes()
-        app.amqp.__dict__.pop("router", None)
-        worker.send_signal(signal.SIGTERM)
-        try:
-            output, _ = worker.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            output, _ = worker.communicate()
-        print(output)  # shown by pytest only when the test fails
 
 
 def test_run_month_goes_through_redis_to_a_worker_and_is_done(worker_queue, import_parameters):
