@@ -16,16 +16,20 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
 from aldis.exceptions import ApplicationError
+from audit.services import audit_record
 from eligibility.models import MonthRun, ParameterValue, RunStatus
 from eligibility.parameters import BY_NAME, value_error
-from eligibility.selectors import month_run_units
+from eligibility.selectors import month_run_units, person_month_explanation
 from eligibility.services import parameter_value_set
 from eligibility.services.runs import month_run_request
+from households.models import Person
 
 ADD_FIELDS = ("name", "valid_from", "value", "legal_ref")
 VIEW_FIELDS = (*ADD_FIELDS, "valid_to", "learned_in", "superseded_in")
@@ -157,6 +161,19 @@ SUMMARY_FIELDS = (
 )
 
 
+def why_url(person_id: int, month: date) -> str:
+    """The explanation page of a person for a month: internal id and month only, never a code."""
+    return reverse("admin:eligibility_monthrun_why", args=[person_id, f"{month:%Y-%m}"])
+
+
+def _month_of(text: str) -> date:
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        raise Http404(f"{text!r} is not a month (YYYY-MM)") from None
+
+
 @admin.register(MonthRun)
 class MonthRunAdmin(admin.ModelAdmin):
     """Runs are read here and started with "Start a run for a month" (the add view), which calls
@@ -285,3 +302,45 @@ class MonthRunAdmin(admin.ModelAdmin):
             **(extra_context or {}),
         }
         return self.render_change_form(request, context, add=True, form_url=form_url)
+
+    # --- "Why this amount, or nothing": one person, one month, the run in force ----------------
+
+    def get_urls(self) -> list[URLPattern]:
+        urls = [
+            path(
+                "why/<int:person_id>/<str:month>/",
+                self.admin_site.admin_view(self.why_view),
+                name="eligibility_monthrun_why",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def has_why_permission(self, request: HttpRequest) -> bool:
+        """Bureau staff: the runs' view permission and the persons' (operators have only the first)."""
+        return request.user.has_perm("eligibility.view_monthrun") and request.user.has_perm(
+            "households.view_person"
+        )
+
+    def why_view(self, request: HttpRequest, person_id: int, month: str) -> HttpResponse:
+        """Why ``person_id`` got this amount in ``month`` (YYYY-MM), or nothing; audited as
+        ``person.explain`` (the month and the run's id only)."""
+        if not self.has_why_permission(request):
+            raise PermissionDenied
+        person = get_object_or_404(Person, pk=person_id)
+        explanation = person_month_explanation(person=person, month=_month_of(month))
+        run = explanation["run"]
+        audit_record(
+            actor=request.user,
+            action="person.explain",
+            target=person,
+            data={"month": f"{explanation['month']:%Y-%m}", "run_id": run.pk if run else None},
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Why this amount, or nothing: person {person.pk}, {explanation['month']:%Y-%m}",
+            "opts": self.opts,
+            "person": person,
+            "person_url": reverse("admin:households_person_change", args=[person.pk]),
+            **explanation,
+        }
+        return TemplateResponse(request, "admin/eligibility/why.html", context)

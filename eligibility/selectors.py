@@ -13,6 +13,7 @@ from aldis.exceptions import ApplicationError
 from eligibility.models import (
     Category,
     ContractLine,
+    EnergyAidDecision,
     HouseholdEntitlement,
     MonthRun,
     ParameterValue,
@@ -20,7 +21,15 @@ from eligibility.models import (
     UnitDecision,
 )
 from eligibility.parameters import BY_NAME, parse
-from households.models import AddressRecord
+from households.models import (
+    Address,
+    AddressRecord,
+    Disability,
+    Person,
+    PopulationRecord,
+    SocialStatus,
+    TemporaryProtection,
+)
 
 
 def parameter_values(*, known_at_batch: int | None = None) -> QuerySet[ParameterValue]:
@@ -171,3 +180,200 @@ def month_totals(*, run: MonthRun) -> dict[str, dict[str, dict[str, Any]]]:
         .annotate(lines=Count("id"), amount=Sum("amount_eur"))
     }
     return {"categories": categories, "municipalities": municipalities, "traders": traders}
+
+
+# --- Why this person got this amount, or nothing (the explanation page) ----------------------
+
+UNIT_REASONS: dict[str, str] = {
+    "granted": "Granted: a qualifying person who passes the exclusions lives in the household on the "
+    "reference date.",
+    "maintenance_debtor": "Every qualifying person is on the maintenance-debtor register on the "
+    "reference date.",
+    "refused": "Every qualifying person has refused the protected-user service for a period covering "
+    "the reference date.",
+    "debtor_or_refused": "Every qualifying person is both on the maintenance-debtor register and has "
+    "refused the protected-user service on the reference date.",
+    "no_carer": "The child has no parent, foster parent or guardian in the relations register on the "
+    "reference date.",
+    "no_household": "The qualifying person has no household on the reference date (no declared address "
+    "and no temporary-protection residence), so the unit has nowhere to go.",
+    "no_qualifying_person": "Every qualifying person failed, in different ways (maintenance debtor, "
+    "refusal of the service, or no household).",
+}
+
+ATTRIBUTION_RULES: dict[int, str] = {
+    1: "Rule 1: the contract a member of the household chose.",
+    2: "Rule 2: a household contract at the address held by a qualifying person of a granted unit.",
+    3: "Rule 3: a household contract at the address held by a member who is not a maintenance debtor.",
+    4: "Rule 4: the contract named by a member's accepted sub-user application.",
+}
+
+UNATTRIBUTED_REASONS: dict[str, str] = {
+    "trader_not_participating": "The contract at the address is with a trader that does not give the "
+    "protected-user service on the reference date.",
+    "holder_not_eligible": "There is a household contract at the address with a participating trader, "
+    "but its holder is neither a qualifying person nor a member who is not a maintenance debtor, and "
+    "no member chose it or applied as its sub-user.",
+    "no_contract": "No contract at the address is valid on the reference date, and no member chose one "
+    "or applied as a sub-user of one.",
+}
+
+ENERGY_AID_REASONS: dict[str, str] = {
+    "eligible": "Eligible: income per member is at most the threshold and housing expenditure reaches "
+    "the share of income.",
+    "income_above_threshold": "Not eligible: income per member is above the threshold.",
+    "housing_share_below": "Not eligible: housing expenditure per member is below the required share of "
+    "income.",
+    "sanctioned_member": "Not eligible: a member of the household is under sanctions.",
+}
+
+NO_HOUSEHOLD_REASONS: dict[str, str] = {
+    "dead": "The person is dead on the reference date, per the population register as known at the "
+    "run's batch.",
+    "no_address": "The person has no declared address valid on the reference date in the population "
+    "register, and no temporary-protection residence, as known at the run's batch.",
+    "unknown": "Neither the population register nor the temporary-protection register holds a record of "
+    "the person valid on the reference date, as known at the run's batch.",
+}
+
+
+def _explained(text: dict[Any, str], code: Any) -> str:
+    return text.get(code) or f"Reason code {code!r}: no description is registered for it."
+
+
+def _known_on(*, knowledge_batch: int, on: date) -> Q:
+    """Register versions as known right after batch ``knowledge_batch`` and valid on ``on``."""
+    return (
+        Q(learned_in_id__lte=knowledge_batch)
+        & (Q(superseded_in__isnull=True) | Q(superseded_in_id__gt=knowledge_batch))
+        & (Q(valid_from__isnull=True) | Q(valid_from__lte=on))
+        & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+    )
+
+
+def person_household_on(*, person: Person, run: MonthRun) -> tuple[int | None, str]:
+    """The household (address id) of ``person`` on ``run``'s reference date as the run read it,
+    and where it came from: ``population`` or ``temporary_protection``; else None and why
+    (``dead``, ``no_address`` or ``unknown``). Mirrors Scheme P's members (``scheme_p._persons``)."""
+    r, k = run.month, run.knowledge_batch
+    records = list(
+        PopulationRecord.objects.filter(_known_on(knowledge_batch=k, on=r), person=person).values_list(
+            "address_id", "death_date"
+        )
+    )
+    if any(died is not None and died <= r for _, died in records):
+        return None, "dead"
+    addresses = [address for address, _ in records if address is not None]
+    if addresses:
+        return min(addresses), "population"
+    protected = list(
+        TemporaryProtection.objects.filter(_known_on(knowledge_batch=k, on=r), person=person).values_list(
+            "address_id", flat=True
+        )
+    )
+    if protected:
+        return min(protected), "temporary_protection"
+    return None, ("no_address" if records else "unknown")
+
+
+def _cites(evidence: Any, person_id: int, records: dict[str, set[int]]) -> bool:
+    for item in evidence if isinstance(evidence, list) else []:
+        source, record = item.get("source"), item.get("record")
+        if source == "counted_children" and record == person_id:
+            return True
+        if record in records.get(source, set()):
+            return True
+    return False
+
+
+def person_month_explanation(*, person: Person, month: date) -> dict[str, Any]:
+    """Why ``person`` got what they got in ``month`` (its first day), or nothing, from the run in force.
+
+    Returns ``{"month", "run", "parameters", "household", "no_household", "decisions",
+    "entitlement", "energy_aid"}``; with no run in force, ``run`` is None and the rest empty.
+    ``household``: ``{"address", "source", "members"}`` (members from the entitlement, else from
+    the Scheme E decision, else None). ``no_household``: ``{"code", "text"}`` when the person had
+    none. ``decisions``: every unit decision of the household, about the person (subject) or
+    whose evidence cites one of their records, each ``{"decision", "category", "reason_text",
+    "evidence", "about"}``. Every decision whose evidence cites the person is among these: Scheme P
+    cites only records of the unit's subject or of a member of the household it goes to.
+    ``entitlement``: ``{"row", "rule_text", "unattributed_text"}``; ``energy_aid``: ``{"row",
+    "reason_text"}``. Reads only; auditing is the caller's job.
+    """
+    run = month_run_in_force(month=month)
+    result: dict[str, Any] = {
+        "month": month,
+        "run": run,
+        "parameters": sorted((run.parameters or {}).items()) if run else [],
+        "household": None,
+        "no_household": None,
+        "decisions": [],
+        "entitlement": None,
+        "energy_aid": None,
+    }
+    if run is None:
+        return result
+    address_id, source = person_household_on(person=person, run=run)
+    entitlement = (
+        HouseholdEntitlement.objects.filter(run=run, address_id=address_id)
+        .select_related("address", "contract", "contract__trader")
+        .first()
+        if address_id
+        else None
+    )
+    energy_aid = (
+        EnergyAidDecision.objects.filter(run=run, address_id=address_id).first() if address_id else None
+    )
+    if address_id is None:
+        result["no_household"] = {"code": source, "text": NO_HOUSEHOLD_REASONS[source]}
+    else:
+        members = entitlement.members if entitlement else (energy_aid.members if energy_aid else None)
+        result["household"] = {
+            "address": Address.objects.get(pk=address_id),
+            "source": source,
+            "members": members,
+        }
+    scope = Q(subject=person) | Q(address_id=address_id) if address_id else Q(subject=person)
+    decisions = (
+        UnitDecision.objects.filter(scope, run=run).select_related("address").order_by("category", "id")
+    )
+    records = {
+        "social_status": set(SocialStatus.objects.filter(person=person).values_list("id", flat=True)),
+        "disability": set(Disability.objects.filter(person=person).values_list("id", flat=True)),
+    }
+    for decision in decisions:
+        if decision.subject_id == person.pk:
+            about = "about this person"
+        elif _cites(decision.evidence, person.pk, records):
+            about = "cites this person's record"
+        else:
+            about = "household unit" if decision.subject_id is None else "another member's unit"
+        result["decisions"].append(
+            {
+                "decision": decision,
+                "category": decision.get_category_display(),
+                "reason_text": _explained(UNIT_REASONS, decision.reason),
+                "evidence": [item for item in decision.evidence or [] if isinstance(item, dict)],
+                "about": about,
+            }
+        )
+    if entitlement is not None:
+        result["entitlement"] = {
+            "row": entitlement,
+            "rule_text": (
+                _explained(ATTRIBUTION_RULES, entitlement.attribution_rule)
+                if entitlement.attribution_rule
+                else None
+            ),
+            "unattributed_text": (
+                _explained(UNATTRIBUTED_REASONS, entitlement.unattributed_reason)
+                if entitlement.contract_id is None
+                else None
+            ),
+        }
+    if energy_aid is not None:
+        result["energy_aid"] = {
+            "row": energy_aid,
+            "reason_text": _explained(ENERGY_AID_REASONS, energy_aid.reason),
+        }
+    return result

@@ -328,8 +328,23 @@ class PersonAdmin(ReadOnlyAdmin):
         # Reached only once the user may view ``obj``: read everything, record the reading, show it.
         if obj is not None:
             context["sections"] = person_sections(obj)
+            context["explanations"] = month_explanation_links(person_id=obj.pk)
             audit_record(actor=request.user, action="person.view", target=obj, data={"person_id": obj.pk})
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+def month_explanation_links(*, person_id: int, months: int = 6) -> list[tuple[str, str]]:
+    """Links to the eligibility "why" page for the latest months that have a run in force."""
+    from eligibility.admin import why_url
+    from eligibility.models import MonthRun, RunStatus
+
+    recent = (
+        MonthRun.objects.filter(status=RunStatus.DONE)
+        .values_list("month", flat=True)
+        .distinct()
+        .order_by("-month")
+    )
+    return [(f"{month:%Y-%m}", why_url(person_id, month)) for month in recent[:months]]
 
 
 # --- addresses --------------------------------------------------------------------------------
