@@ -602,6 +602,9 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
         )
     if spec.after_promote:
         spec.after_promote(ctx)
+    if d.postgres:
+        # Fresh statistics for the monthly run's planner (a national file changes the table's size).
+        ctx.execute(f"ANALYZE {table}")
     return counts
 
 

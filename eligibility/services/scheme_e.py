@@ -84,6 +84,7 @@ TEMP_TABLES = (
     "p_member",
     "p_barred",
     "e_household",
+    "e_money",
     "e_income",
     "e_housing",
     "e_sanction",
@@ -150,11 +151,9 @@ def _learned(alias: str) -> str:
 
 
 def _temp(sql: _Sql, name: str, select: str) -> None:
-    """A temporary table, analysed on PostgreSQL: autovacuum never sees temporary tables, and
-    without statistics the planner misjudges the joins that follow (and compiles them JIT)."""
+    """A temporary table; ``Dialect.temp_table`` analyses it on PostgreSQL (autovacuum never
+    sees temporary tables, and without statistics the planner misjudges the joins that follow)."""
     sql.temp(name, select)
-    if sql.dialect.postgres:
-        sql(f"ANALYZE {name}")
 
 
 def scheme_e_compute(*, run: MonthRun) -> SchemeESummary:
@@ -194,9 +193,7 @@ def scheme_e_compute(*, run: MonthRun) -> SchemeESummary:
         }
     )
     with transaction.atomic():
-        _persons(sql)
-        if sql.dialect.postgres:
-            sql("ANALYZE p_member")
+        _persons(sql)  # p_member is analysed by Dialect.temp_table
         _figures(sql)
         _decide(sql)
         _objects(sql, counting)
@@ -218,23 +215,33 @@ def _figures(sql: _Sql) -> None:
         "e_household",
         "SELECT address_id, COUNT(*) AS members FROM p_member GROUP BY address_id",
     )
+    # Income and benefits summed per person first, from the two tables alone, then per household
+    # from that (much smaller, analysed) table: joining the monthly rows to the members directly
+    # makes the planner probe the members' index once per monthly row (it cannot estimate how
+    # many rows the "as known at the batch" filter keeps).
     _temp(
         sql,
-        "e_income",
-        "SELECT m.address_id, SUM(x.income) AS income_cents, SUM(x.benefit) AS benefit_cents "
-        "FROM p_member m JOIN ("
+        "e_money",
+        "SELECT x.person_id, SUM(x.income) AS income_cents, SUM(x.benefit) AS benefit_cents FROM ("
         f"SELECT i.person_id, {cents.format('i.amount_eur')} AS income, CAST(0 AS bigint) AS benefit "
         f"FROM households_income i WHERE {_learned('i')} AND {window.format('i')} "
         f"UNION ALL SELECT b.person_id, CAST(0 AS bigint), {cents.format('b.amount_eur')} "
         f"FROM households_benefit b WHERE {_learned('b')} AND {window.format('b')}"
-        ") x ON x.person_id = m.person_id GROUP BY m.address_id",
+        ") x GROUP BY x.person_id",
     )
+    _temp(
+        sql,
+        "e_income",
+        "SELECT m.address_id, SUM(x.income_cents) AS income_cents, SUM(x.benefit_cents) AS benefit_cents "
+        "FROM p_member m JOIN e_money x ON x.person_id = m.person_id GROUP BY m.address_id",
+    )
+    # Every address's housing costs; e_figures keeps the households' (a semi-join to the
+    # households here is planned as a sort of every monthly row, on disk).
     _temp(
         sql,
         "e_housing",
         f"SELECT hc.address_id, SUM({cents.format('hc.amount_eur')}) AS housing_cents, COUNT(DISTINCT hc.month) AS housing_months "
-        f"FROM households_housingcost hc WHERE {_learned('hc')} AND {window.format('hc')} "
-        "AND hc.address_id IN (SELECT address_id FROM e_household) GROUP BY hc.address_id",
+        f"FROM households_housingcost hc WHERE {_learned('hc')} AND {window.format('hc')} GROUP BY hc.address_id",
     )
     build, agg = ("jsonb_build_object", "jsonb_agg") if postgres else ("json_object", "json_group_array")
     _temp(
@@ -265,7 +272,10 @@ def _figures(sql: _Sql) -> None:
         f"{income_ok} AS income_ok, {housing_ok} AS housing_ok "
         "FROM e_household h LEFT JOIN e_income i ON i.address_id = h.address_id "
         "LEFT JOIN e_housing hc ON hc.address_id = h.address_id "
-        "LEFT JOIN e_sanction s ON s.address_id = h.address_id",
+        "LEFT JOIN e_sanction s ON s.address_id = h.address_id "
+        # Stored in address order, so that the decisions are inserted in it: the indexes on
+        # (run, address) and on address are then filled in order (a random order costs seconds).
+        "ORDER BY h.address_id",
     )
 
 
