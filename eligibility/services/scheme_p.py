@@ -137,6 +137,11 @@ def scheme_p_compute(*, run: MonthRun) -> SchemePSummary:
     _candidates(sql)
     _decide(sql, rates)
     _attribute(sql)
+    if sql.dialect.postgres:
+        # The run's rows are new in this transaction: let the planner of what reads them next
+        # (Scheme E, the contract lines) know how many there are.
+        sql("ANALYZE eligibility_unitdecision")
+        sql("ANALYZE eligibility_householdentitlement")
     summary = _summary(sql)
     for table in TEMP_TABLES:
         sql(f"DROP TABLE IF EXISTS {'pg_temp' if sql.dialect.postgres else 'temp'}.{table}")
