@@ -28,7 +28,7 @@ from typing import Any
 from django.db.models import Sum
 
 from eligibility.models import AdjustmentLine, ContractLine, MonthRun, RunStatus
-from eligibility.services.scheme_p import _dated, _Sql, known
+from eligibility.services.scheme_p import RunSql, dated, known
 
 CENT = Decimal("0.01")
 BATCH_SIZE = 5000
@@ -57,7 +57,7 @@ def _lived_at(alias: str, person: str) -> str:
     )
 
 
-def _grouped_rows(sql: _Sql) -> list[tuple[Any, ...]]:
+def _grouped_rows(sql: RunSql) -> list[tuple[Any, ...]]:
     """One row per (attributed household, granted category): the recipient, the household's
     amount, the category's units and amount; ordered by household."""
     d = sql.dialect
@@ -66,7 +66,7 @@ def _grouped_rows(sql: _Sql) -> list[tuple[Any, ...]]:
         "JOIN households_person cp ON cp.id = ch.person_id "
         "JOIN traders_subuser su ON su.person_id = ch.person_id AND su.trader_id = ch.trader_id "
         f"AND su.contract_no = ch.contract_no AND {known('su')} "
-        f"WHERE ch.trader_id = c.trader_id AND ch.contract_no = c.contract_no AND {_dated('ch')} "
+        f"WHERE ch.trader_id = c.trader_id AND ch.contract_no = c.contract_no AND {dated('ch')} "
         f"AND {_lived_at('e', 'ch.person_id')} ORDER BY cp.personal_code LIMIT 1)"
     )
     recipients = (
@@ -128,7 +128,7 @@ def contract_lines_compute(*, run: MonthRun) -> ContractLinesSummary:
 
     Runs in the caller's transaction; writes with ``bulk_create`` (no per-row queries).
     """
-    sql = _Sql(run)
+    sql = RunSql(run)
     year_start = run.month.replace(month=1)
     credited = _amounts(_in_force_runs(months_from=year_start, months_before=run.month))
 

@@ -5,7 +5,7 @@ Supply Costs, Sections 3, 5 and 6). The reference date R is the month's first da
 records are read as known at the run's ``knowledge_batch`` and valid on R (``known``), monthly
 facts (income, benefits, housing costs) as known at that batch. Households are Scheme P's: the
 persons alive on R with a declared address valid on R, temporary protection filling in
-(``scheme_p._persons``). The computation writes one ``EnergyAidDecision`` per household and,
+(``scheme_p.household_members``). The computation writes one ``EnergyAidDecision`` per household and,
 for the resources switched on and counting in M, the ``EligibleObject`` rows (the DSOs', heat
 suppliers' and traders' lists) and ``EligibleAddress`` rows (the local governments' lists). It
 runs inside the caller's transaction; the same SQL runs on PostgreSQL and SQLite.
@@ -65,7 +65,7 @@ from django.db import transaction
 
 from aldis.exceptions import ApplicationError
 from eligibility.models import ADDRESS_RESOURCES, EnergyAidReason, EnergyAidResource, MonthRun
-from eligibility.services.scheme_p import _persons, _Sql, known
+from eligibility.services.scheme_p import RunSql, household_members, known
 
 HEATING_MONTHS = frozenset({10, 11, 12, 1, 2, 3, 4})
 # Plain strings: an enum member hashes by its name, so it would not be found in a set of values.
@@ -78,7 +78,7 @@ OBJECT_SOURCES: dict[str, str] = {
     "district_heat": "heat",
 }
 DECISION_PARAMETERS = ("e_income_threshold_eur", "e_housing_share", "e_housing_normative_eur")
-# scheme_p._persons builds the p_ tables; the e_ tables are this module's.
+# scheme_p.household_members builds the p_ tables; the e_ tables are this module's.
 TEMP_TABLES = (
     "p_alive",
     "p_member",
@@ -150,7 +150,7 @@ def _learned(alias: str) -> str:
     return f"{alias}.learned_in_id <= %(k)s AND ({alias}.superseded_in_id IS NULL OR {alias}.superseded_in_id > %(k)s)"
 
 
-def _temp(sql: _Sql, name: str, select: str) -> None:
+def _temp(sql: RunSql, name: str, select: str) -> None:
     """A temporary table; ``Dialect.temp_table`` analyses it on PostgreSQL (autovacuum never
     sees temporary tables, and without statistics the planner misjudges the joins that follow)."""
     sql.temp(name, select)
@@ -176,7 +176,7 @@ def scheme_e_compute(*, run: MonthRun) -> SchemeESummary:
             )
         return SchemeESummary()  # before the scheme: nothing to decide, nothing to list
 
-    sql = _Sql(run)
+    sql = RunSql(run)
     share_num, share_den = _share(run.parameters["e_housing_share"])
     r = run.month
     first = r.replace(year=r.year - 1)  # M-12; the window is M-12 .. M-1
@@ -193,7 +193,7 @@ def scheme_e_compute(*, run: MonthRun) -> SchemeESummary:
         }
     )
     with transaction.atomic():
-        _persons(sql)  # p_member is analysed by Dialect.temp_table
+        household_members(sql)  # p_member is analysed by Dialect.temp_table
         _figures(sql)
         _decide(sql)
         _objects(sql, counting)
@@ -205,7 +205,7 @@ def scheme_e_compute(*, run: MonthRun) -> SchemeESummary:
     return summary
 
 
-def _figures(sql: _Sql) -> None:
+def _figures(sql: RunSql) -> None:
     """Per household: members, income and benefits, housing costs (in cents), sanctioned members."""
     postgres = sql.dialect.postgres
     cents = "CAST(ROUND({} * 100) AS bigint)"
@@ -279,7 +279,7 @@ def _figures(sql: _Sql) -> None:
     )
 
 
-def _decide(sql: _Sql) -> None:
+def _decide(sql: RunSql) -> None:
     """One ``EnergyAidDecision`` per household, with its display figures and evidence."""
     d = sql.dialect
     postgres = d.postgres
@@ -329,7 +329,7 @@ def _decide(sql: _Sql) -> None:
     )
 
 
-def _objects(sql: _Sql, counting: list[str]) -> None:
+def _objects(sql: RunSql, counting: list[str]) -> None:
     """The eligible connection objects of each resource that counts in M."""
     for resource, source in OBJECT_SOURCES.items():
         if resource not in counting:
@@ -342,7 +342,7 @@ def _objects(sql: _Sql, counting: list[str]) -> None:
         )
 
 
-def _addresses(sql: _Sql, counting: list[str]) -> None:
+def _addresses(sql: RunSql, counting: list[str]) -> None:
     """The eligible addresses, with their municipality, for the resources local governments handle."""
     for resource in ADDRESS_RESOURCES:
         if resource not in counting:
@@ -355,7 +355,7 @@ def _addresses(sql: _Sql, counting: list[str]) -> None:
         )
 
 
-def _summary(sql: _Sql, counting: list[str]) -> SchemeESummary:
+def _summary(sql: RunSql, counting: list[str]) -> SchemeESummary:
     d = sql.dialect
     households, eligible, sanctioned = sql.rows(
         "SELECT COUNT(*), "

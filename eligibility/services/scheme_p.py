@@ -66,7 +66,11 @@ def _years_before(day: date, years: int) -> date:
     return day.replace(year=day.year - years)
 
 
-class _Sql:
+class RunSql:
+    """Statements of one run: its parameters (run, reference date, knowledge batch, age cut-offs)
+    bound to every statement; temp tables through the ``Dialect``. Shared by Scheme P, Scheme E
+    and the contract lines."""
+
     def __init__(self, run: MonthRun) -> None:
         self.dialect = Dialect(connection.vendor)
         r = run.month
@@ -119,7 +123,7 @@ def known(alias: str) -> str:
     )
 
 
-def _dated(alias: str) -> str:
+def dated(alias: str) -> str:
     """A non-versioned dated row (a refusal, a choice, a staff mark) covering the reference date."""
     return f"{alias}.valid_from <= %(r)s AND ({alias}.valid_to IS NULL OR {alias}.valid_to >= %(r)s)"
 
@@ -130,9 +134,9 @@ def scheme_p_compute(*, run: MonthRun) -> SchemePSummary:
     Reads the rates from ``run.parameters`` (the values the run recorded when it was requested).
     Runs in the caller's transaction; raises on database errors (the caller marks the run failed).
     """
-    sql = _Sql(run)
+    sql = RunSql(run)
     rates = {category: Decimal(str(run.parameters[f"p_amount_{category}"])) for category in Category.values}
-    _persons(sql)
+    household_members(sql)
     _counted_children(sql)
     _candidates(sql)
     _decide(sql, rates)
@@ -148,7 +152,7 @@ def scheme_p_compute(*, run: MonthRun) -> SchemePSummary:
     return summary
 
 
-def _persons(sql: _Sql) -> None:
+def household_members(sql: RunSql) -> None:
     """Who is alive on R, where they live, who is barred (debtor, refusal)."""
     sql.temp(
         "p_alive",
@@ -181,7 +185,7 @@ def _persons(sql: _Sql) -> None:
         "SELECT p.id AS person_id, "
         f"CASE WHEN EXISTS (SELECT 1 FROM households_debtor d WHERE d.person_id = p.id AND {known('d')}) "
         "THEN 1 ELSE 0 END AS debtor, "
-        f"CASE WHEN EXISTS (SELECT 1 FROM households_servicerefusal f WHERE f.person_id = p.id AND {_dated('f')}) "
+        f"CASE WHEN EXISTS (SELECT 1 FROM households_servicerefusal f WHERE f.person_id = p.id AND {dated('f')}) "
         "THEN 1 ELSE 0 END AS refused "
         "FROM households_person p WHERE p.id IN (SELECT person_id FROM p_alive)",
         index=("person_id",),
@@ -189,7 +193,7 @@ def _persons(sql: _Sql) -> None:
     sql("DELETE FROM p_barred WHERE debtor = 0 AND refused = 0")
 
 
-def _counted_children(sql: _Sql) -> None:
+def _counted_children(sql: RunSql) -> None:
     """Counted children of each adult (DOMAIN: Counted child)."""
     sql.temp(
         "p_links",
@@ -208,12 +212,12 @@ def _counted_children(sql: _Sql) -> None:
         f"AND EXISTS (SELECT 1 FROM households_education e WHERE e.person_id = c.person_id AND {known('e')}) "
         # Marked counted by Bureau staff for a period, with evidence.
         "UNION SELECT m.adult_id, m.child_id FROM households_countedchildmark m "
-        f"JOIN p_alive c ON c.person_id = m.child_id WHERE {_dated('m')}",
+        f"JOIN p_alive c ON c.person_id = m.child_id WHERE {dated('m')}",
         index=("adult_id",),
     )
 
 
-def _candidates(sql: _Sql) -> None:
+def _candidates(sql: RunSql) -> None:
     """Every candidate unit with its target household and its qualifying persons.
 
     ``p_candidate``: one row per (unit, qualifying person): category, subject (the child or the
@@ -274,7 +278,7 @@ def _candidates(sql: _Sql) -> None:
     )
 
 
-def _decide(sql: _Sql, rates: dict[str, Decimal]) -> None:
+def _decide(sql: RunSql, rates: dict[str, Decimal]) -> None:
     """One decision per unit: granted through a passing qualifying person, or dropped and why."""
     d = sql.dialect
     # Each candidate row's standing: passes (1) or barred; and the household it would go to.
@@ -327,7 +331,7 @@ def _decide(sql: _Sql, rates: dict[str, Decimal]) -> None:
     )
 
 
-def _attribute(sql: _Sql) -> None:
+def _attribute(sql: RunSql) -> None:
     """Each entitled household's support goes to exactly one contract (DOMAIN: Attribution)."""
     d = sql.dialect
     sql.temp(
@@ -361,7 +365,7 @@ def _attribute(sql: _Sql) -> None:
         "SELECT m.address_id, c.id AS contract_id, c.valid_from, c.contract_no, c.trader_id "
         "FROM households_contractchoice ch JOIN p_member m ON m.person_id = ch.person_id "
         "JOIN p_contract c ON c.trader_id = ch.trader_id AND c.contract_no = ch.contract_no "
-        f"WHERE {_dated('ch')} AND ("
+        f"WHERE {dated('ch')} AND ("
         # held by a member of the household, or the chooser's accepted sub-user contract
         "c.holder_id IN (SELECT mm.person_id FROM p_member mm WHERE mm.address_id = m.address_id) "
         "OR EXISTS (SELECT 1 FROM traders_subuser su WHERE su.person_id = ch.person_id "
@@ -403,7 +407,7 @@ def _attribute(sql: _Sql) -> None:
     )
 
 
-def _summary(sql: _Sql) -> SchemePSummary:
+def _summary(sql: RunSql) -> SchemePSummary:
     d = sql.dialect
     summary = SchemePSummary(
         households=int(sql.one("SELECT COUNT(DISTINCT address_id) FROM p_member")),
