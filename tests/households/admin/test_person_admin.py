@@ -151,8 +151,9 @@ def test_the_page_reads_a_fixed_number_of_queries(world, staff, django_assert_ma
     staff.get(page(world.anna.pk))  # warm the session and content types
 
     # Session, user, permissions (6); the person and their codes (2); one per register (13);
-    # the audit event (4, and PostgreSQL's advisory lock). None per record shown.
-    with django_assert_max_num_queries(26):
+    # the months with a run in force, for the explanation links (1); the audit event (4, and
+    # PostgreSQL's advisory lock). None per record shown.
+    with django_assert_max_num_queries(27):
         staff.get(page(world.anna.pk))
 
 
