@@ -5,6 +5,7 @@ have had (``PersonCode``), so that a record sent under an old code follows the p
 registers say about them lives in the versioned record tables, filled only by the feed import.
 """
 
+from django.conf import settings
 from django.db import models
 
 from aldis.feeds.models import VersionedRecord
@@ -370,3 +371,69 @@ class CountedChildMark(models.Model):
 
     def __str__(self) -> str:
         return f"counted child mark {self.pk}"
+
+
+class ContestItem(models.TextChoices):
+    PROTECTED_USER = "protected_user", "Protected-user support (amount or categories)"
+    CONTRACT = "contract", "The contract the support goes to"
+    ENERGY_AID = "energy_aid", "Energy-supply-cost aid"
+    HOUSEHOLD = "household", "Who is counted in the household"
+    OTHER = "other", "Something else"
+
+
+class ContestStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    IN_REVIEW = "in_review", "In review"
+    UPHELD = "upheld", "Decided: upheld"
+    REJECTED = "rejected", "Decided: rejected"
+
+
+class ContestCase(models.Model):
+    """A person contests a month's result (DOMAIN: Rights of the person). Staff decide it with a
+    written reason; a data error is referred to the source register; an upheld case re-runs the
+    month (``rerun``)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="contests")
+    month = models.DateField(help_text="the month contested (its first day)")
+    run = models.ForeignKey(
+        "eligibility.MonthRun",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the version the person saw when contesting",
+    )
+    item = models.CharField(max_length=16, choices=ContestItem.choices)
+    text = models.TextField(help_text="the person's own words")
+    status = models.CharField(max_length=10, choices=ContestStatus.choices, default=ContestStatus.RECEIVED)
+    decision_reason = models.TextField(blank=True, help_text="the written reason, shown to the person")
+    referred_to = models.CharField(
+        max_length=64, blank=True, help_text="the register a data error was referred to, if any"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rerun = models.ForeignKey(
+        "eligibility.MonthRun",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the re-run an upheld case started",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="contest_queue")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["upheld", "rejected"]) | ~models.Q(decision_reason=""),
+                name="contest_decided_with_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"contest {self.pk} ({self.status})"
