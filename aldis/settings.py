@@ -191,6 +191,9 @@ SPECTACULAR_SETTINGS = {
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+# A month run through Celery is shared by the workers in this many chunks (households by address
+# id modulo the count), finished by a chord; without a broker it runs whole, in-process.
+ALDIS_RUN_CHUNKS = env.int("ALDIS_RUN_CHUNKS", default=4)
 # Without a broker every task runs in-process, eagerly, through the same code path.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True

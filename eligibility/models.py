@@ -96,6 +96,26 @@ class MonthRun(models.Model):
         return f"{self.month:%Y-%m} v{self.version} ({self.status})"
 
 
+class MonthRunChunk(models.Model):
+    """One finished chunk of a run shared by several workers (``eligibility.services.runs``).
+
+    The row is written in the chunk's own transaction: it exists exactly when the chunk's
+    results are committed, and a duplicate delivery of the chunk finds it and does nothing."""
+
+    run = models.ForeignKey(MonthRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    households = models.PositiveIntegerField(default=0)
+    persons_without_address = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="monthrunchunk_once")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} of run {self.run_id}"
+
+
 class Category(models.TextChoices):
     NEEDY_LOW_INCOME = "needy_low_income", "Needy or low-income household"
     LARGE_FAMILY = "large_family", "Large family"

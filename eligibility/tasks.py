@@ -2,12 +2,21 @@
 
 import logging
 
-from celery import shared_task
+from celery import Task, chord, shared_task
+from django.conf import settings
 from django.db import OperationalError
 
 from aldis.exceptions import ApplicationError
 from audit.services import Actor
-from eligibility.services.runs import current_month, month_run_execute, month_run_request
+from eligibility.models import MonthRun
+from eligibility.services.runs import (
+    current_month,
+    month_run_chunk,
+    month_run_execute,
+    month_run_finish,
+    month_run_request,
+    month_run_start_chunked,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +26,7 @@ logger = logging.getLogger(__name__)
 # both stay below the Redis visibility timeout (1 h), which would redeliver a run still working.
 # A database that cannot be reached is retried: a run nobody executes would block its month.
 @shared_task(
+    bind=True,
     acks_late=True,
     soft_time_limit=25 * 60,
     time_limit=30 * 60,
@@ -24,9 +34,52 @@ logger = logging.getLogger(__name__)
     max_retries=5,
     retry_backoff=30,
 )
-def month_run_task(run_id: int) -> str:
-    """Execute MonthRun ``run_id``; returns its status (done or failed, or as it was)."""
-    return month_run_execute(run_id=run_id).status
+def month_run_task(self: Task, run_id: int) -> str:
+    """Execute MonthRun ``run_id``; returns its status (done or failed, or as it was).
+
+    With a broker and ``ALDIS_RUN_CHUNKS`` > 1 the run is shared: it is marked running, and a
+    chord sends its chunks to the workers and, once every chunk has returned, its finish (the
+    status returned is then ``running`` unless the chord ran eagerly). The chunks and the finish
+    go to the queue this task came from. Otherwise the whole run executes here, in one
+    transaction.
+    """
+    chunks = settings.ALDIS_RUN_CHUNKS if settings.REDIS_URL else 1
+    if chunks <= 1:
+        return month_run_execute(run_id=run_id).status
+    if month_run_start_chunked(run_id=run_id, chunks=chunks):
+        queue = (self.request.delivery_info or {}).get("routing_key")
+        options = {"queue": queue} if queue else {}
+        chord(month_run_chunk_task.si(run_id, index, chunks).set(**options) for index in range(chunks))(
+            month_run_finish_task.si(run_id).set(**options)
+        )
+    return MonthRun.objects.get(pk=run_id).status
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=25 * 60,
+    time_limit=30 * 60,
+    autoretry_for=(OperationalError,),
+    max_retries=5,
+    retry_backoff=30,
+)
+def month_run_chunk_task(run_id: int, index: int, chunks: int) -> str:
+    """Compute one chunk of a shared run; returns done, skipped or failed (never raises, so the
+    chord always reaches the finish, which fails a run whose chunks are not all there)."""
+    return month_run_chunk(run_id=run_id, index=index, chunks=chunks)
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=10 * 60,
+    time_limit=12 * 60,
+    autoretry_for=(OperationalError,),
+    max_retries=5,
+    retry_backoff=30,
+)
+def month_run_finish_task(run_id: int) -> str:
+    """Finish a shared run once its chunks are done; returns its status."""
+    return month_run_finish(run_id=run_id).status
 
 
 # Retried while the database is unreachable: the law's deadline is the 7th.

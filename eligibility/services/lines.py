@@ -19,7 +19,6 @@ Choices where DOMAIN leaves a detail open (rules of this system, version 1):
   re-run shows as new.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -28,7 +27,7 @@ from typing import Any
 from django.db.models import Sum
 
 from eligibility.models import AdjustmentLine, ContractLine, MonthRun, RunStatus
-from eligibility.services.scheme_p import RunSql, dated, known
+from eligibility.services.scheme_p import Chunk, RunSql, dated, known
 
 CENT = Decimal("0.01")
 BATCH_SIZE = 5000
@@ -39,7 +38,6 @@ Recipient = tuple[int, str, int | None]  # trader id, contract number, sub-user 
 @dataclass
 class ContractLinesSummary:
     lines: int = 0
-    adjustments: int = 0
 
 
 def _eur(value: Any) -> Decimal:
@@ -74,7 +72,7 @@ def _grouped_rows(sql: RunSql) -> list[tuple[Any, ...]]:
         f"CASE WHEN e.sub_user_id IS NOT NULL THEN e.sub_user_id WHEN e.attribution_rule = 1 "
         f"THEN {chosen_sub_user} END AS sub_user_id "
         "FROM eligibility_householdentitlement e JOIN traders_contract c ON c.id = e.contract_id "
-        "WHERE e.run_id = %(run)s"
+        f"WHERE e.run_id = %(run)s AND {sql.in_chunk('e.address_id')}"
     )
     return sql.rows(
         "SELECT x.address_id, x.trader_id, x.contract_no, x.sub_user_id, p.personal_code, x.amount_eur, "
@@ -111,24 +109,22 @@ def _amounts(run_ids: list[int]) -> dict[Recipient, Decimal]:
     return {(r["trader_id"], r["contract_no"], r["sub_user_id"]): _eur(r["total"]) for r in rows}
 
 
-def contract_lines_compute(*, run: MonthRun) -> ContractLinesSummary:
-    """Write ``run``'s contract lines and, for a re-run of its month, its adjustment lines.
+def contract_lines_compute(*, run: MonthRun, chunk: Chunk | None = None) -> ContractLinesSummary:
+    """Write ``run``'s contract lines (the caller then writes the adjustments once the whole run
+    is written: ``adjustment_lines_compute``).
 
-    ``ContractLine``: one per attributed household (``HouseholdEntitlement`` with a contract),
-    its recipient, the household's amount and its granted units per category, from one grouped
-    query. ``balance_eur`` is what has been credited to the recipient and is available: the sum
-    of its amounts in the in-force runs of the months of the same calendar year before M, plus
-    this run's amount; January starts from zero (the balance lapses on 31 December). Amounts that
-    traders report as applied are not part of this figure: they are recorded separately, and the
-    available balance then becomes this credited sum minus what was applied.
-
-    ``AdjustmentLine``: when an earlier done version of M exists (the version in force until this
-    run), one signed line per recipient whose total amount differs between that version and this
-    run, including recipients present in only one of them.
+    ``ContractLine``: one per attributed household (``HouseholdEntitlement`` with a contract; of
+    ``chunk``'s households only, when given), its recipient, the household's amount and its
+    granted units per category, from one grouped query. ``balance_eur`` is what has been
+    credited to the recipient and is available: the sum of its amounts in the in-force runs of
+    the months of the same calendar year before M, plus this run's amount; January starts from
+    zero (the balance lapses on 31 December). Amounts that traders report as applied are not
+    part of this figure: they are recorded separately, and the available balance then becomes
+    this credited sum minus what was applied (``compensation.selectors``).
 
     Runs in the caller's transaction; writes with ``bulk_create`` (no per-row queries).
     """
-    sql = RunSql(run)
+    sql = RunSql(run, chunk)
     year_start = run.month.replace(month=1)
     credited = _amounts(_in_force_runs(months_from=year_start, months_before=run.month))
 
@@ -155,29 +151,36 @@ def contract_lines_compute(*, run: MonthRun) -> ContractLinesSummary:
             {"category": category, "units": int(units), "amount_eur": str(_eur(total))}
         )
     ContractLine.objects.bulk_create(lines, batch_size=BATCH_SIZE)
+    return ContractLinesSummary(lines=len(lines))
 
-    summary = ContractLinesSummary(lines=len(lines))
+
+def adjustment_lines_compute(*, run: MonthRun) -> int:
+    """Write ``run``'s adjustment lines, once all its contract lines are written; return how many.
+
+    When an earlier done version of M exists (the version in force until this run), one signed
+    line per recipient whose total amount differs between that version and this run, including
+    recipients present in only one of them. Runs in the caller's transaction.
+    """
     previous = (
         MonthRun.objects.filter(month=run.month, status=RunStatus.DONE, version__lt=run.version)
         .order_by("-version")
         .first()
     )
     if previous is None:
-        return summary
+        return 0
 
     before = _amounts([previous.pk])
-    now: dict[Recipient, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    now = _amounts([run.pk])
     codes: dict[Recipient, str] = {}
-    for line in lines:
-        key = (line.trader_id, line.contract_no, line.sub_user_id)
-        now[key] += line.amount_eur
-        codes[key] = line.sub_user_code
-    gone = {key for key in before if key not in now and key[2] is not None}
-    if gone:  # a sub-user no longer a recipient: the code the previous version published
-        for trader_id, contract_no, sub_user_id, code in ContractLine.objects.filter(
-            run=previous, sub_user_id__in={key[2] for key in gone}
-        ).values_list("trader_id", "contract_no", "sub_user_id", "sub_user_code"):
+    # The code each recipient was published under: this run's, else the previous version's.
+    for source in (run, previous):
+        for trader_id, contract_no, sub_user_id, code in (
+            ContractLine.objects.filter(run=source, sub_user__isnull=False)
+            .values_list("trader_id", "contract_no", "sub_user_id", "sub_user_code")
+            .iterator()
+        ):
             codes.setdefault((trader_id, contract_no, sub_user_id), code)
+    zero = Decimal("0.00")
     adjustments = [
         AdjustmentLine(
             run=run,
@@ -186,13 +189,12 @@ def contract_lines_compute(*, run: MonthRun) -> ContractLinesSummary:
             contract_no=key[1],
             sub_user_id=key[2],
             sub_user_code=codes.get(key, ""),
-            previous_amount_eur=before.get(key, Decimal("0.00")),
-            amount_eur=now.get(key, Decimal("0.00")),
-            delta_eur=now.get(key, Decimal("0.00")) - before.get(key, Decimal("0.00")),
+            previous_amount_eur=before.get(key, zero),
+            amount_eur=now.get(key, zero),
+            delta_eur=now.get(key, zero) - before.get(key, zero),
         )
         for key in sorted(set(before) | set(now), key=lambda k: (k[0], k[1], k[2] or 0))
-        if now.get(key, Decimal("0.00")) != before.get(key, Decimal("0.00"))
+        if now.get(key, zero) != before.get(key, zero)
     ]
     AdjustmentLine.objects.bulk_create(adjustments, batch_size=BATCH_SIZE)
-    summary.adjustments = len(adjustments)
-    return summary
+    return len(adjustments)

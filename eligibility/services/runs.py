@@ -32,15 +32,29 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Count, F, Max, Min, Sum
 from django.utils import timezone
 
 from aldis.exceptions import ApplicationError
 from aldis.feeds.models import BatchStatus, FeedBatch
 from aldis.feeds.services import _IMPORT_LOCK_KEY
 from audit.services import Actor, audit_record
-from eligibility.models import MonthRun, RunStatus
+from eligibility.models import (
+    AdjustmentLine,
+    ContractLine,
+    EligibleAddress,
+    EligibleObject,
+    EnergyAidDecision,
+    HouseholdEntitlement,
+    MonthRun,
+    MonthRunChunk,
+    RunStatus,
+    UnitDecision,
+)
 from eligibility.selectors import parameters_on
+from eligibility.services.lines import adjustment_lines_compute, contract_lines_compute
+from eligibility.services.scheme_e import scheme_e_compute, scheme_e_summary
+from eligibility.services.scheme_p import Chunk, RunSql, SchemePSummary, scheme_p_compute, scheme_p_totals
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +67,15 @@ IMPORT_GIVEN_UP_AFTER = timedelta(hours=6)
 _RUN_LOCK_CLASS = 0x414C5255  # "ALRU"
 ERROR_MAX = 2000
 RUNNER = Actor.system("month-run")
+RESULT_MODELS = (
+    UnitDecision,
+    HouseholdEntitlement,
+    EnergyAidDecision,
+    EligibleObject,
+    EligibleAddress,
+    ContractLine,
+    AdjustmentLine,
+)
 
 
 def current_month() -> date:
@@ -192,6 +215,8 @@ def _fail(run_id: int, *, error: str, stage: str) -> MonthRun:
             status=RunStatus.FAILED, error=error, finished_at=timezone.now()
         )
         run = MonthRun.objects.get(pk=run_id)
+        if failed and run.chunks_total > 1:
+            _discard_results(run)
         if failed:
             audit_record(
                 actor=RUNNER,
@@ -207,8 +232,16 @@ def _fail(run_id: int, *, error: str, stage: str) -> MonthRun:
     return run
 
 
+def _discard_results(run: MonthRun) -> None:
+    """Delete what the committed chunks of a failed run wrote (an in-process run rolls back)."""
+    for model in RESULT_MODELS:
+        model.objects.filter(run=run).delete()  # no dependants, no signals: one DELETE each
+    MonthRunChunk.objects.filter(run=run).delete()
+
+
 def month_run_execute(*, run_id: int) -> MonthRun:
-    """Execute a queued run: ``running``, then the computation and ``done`` in one transaction.
+    """Execute a queued run in-process: ``running``, then the computation and ``done`` in one
+    transaction.
 
     Never raises for a failure of the computation: the run is marked ``failed`` (the exception's
     class and message in ``error``, audited ``run.failed``), every row the computation wrote is
@@ -223,69 +256,166 @@ def month_run_execute(*, run_id: int) -> MonthRun:
             return run  # another worker is executing it
         if run.status == RunStatus.RUNNING:
             return _fail(run_id, error="abandoned: the worker executing it stopped", stage="execute")
-        if run.status != RunStatus.QUEUED:
+        if not _start(run, chunks=1):
             return run
-
-        with transaction.atomic(durable=True):
-            started = MonthRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-                status=RunStatus.RUNNING, started_at=timezone.now(), chunks_total=1, chunks_done=0
-            )
-            run.refresh_from_db()
-            if not started:
-                return run
-            audit_record(
-                actor=RUNNER,
-                action="run.start",
-                target=run,
-                data={"month": f"{run.month:%Y-%m}", "version": run.version},
-            )
 
         try:
             with transaction.atomic(durable=True):
-                from eligibility.services.lines import contract_lines_compute
-                from eligibility.services.scheme_e import scheme_e_compute
-                from eligibility.services.scheme_p import scheme_p_compute
-
-                summary = scheme_p_compute(run=run)
-                energy = scheme_e_compute(run=run)
-                contract_lines_compute(run=run)
-                energy_summary = {
-                    "households": energy.households,
-                    "eligible_households": energy.eligible_households,
-                    "sanctioned_households": energy.sanctioned_households,
-                    "resources": energy.resources,
-                    "objects": energy.objects,
-                    "addresses": energy.addresses,
-                }
-                MonthRun.objects.filter(pk=run_id).update(
-                    energy_aid=energy_summary,
-                    status=RunStatus.DONE,
-                    finished_at=timezone.now(),
-                    chunks_done=1,
-                    households=summary.households,
-                    persons_without_address=summary.persons_without_address,
-                    entitled_households=summary.entitled_households,
-                    unattributed_households=summary.unattributed_households,
-                    total_eur=summary.total_eur,
-                )
-                audit_record(
-                    actor=RUNNER,
-                    action="run.done",
-                    target=run,
-                    data={
-                        "month": f"{run.month:%Y-%m}",
-                        "version": run.version,
-                        "households": summary.households,
-                        "persons_without_address": summary.persons_without_address,
-                        "entitled_households": summary.entitled_households,
-                        "unattributed_households": summary.unattributed_households,
-                        "units": dict(sorted(summary.units.items())),
-                        "total_eur": summary.total_eur,
-                        "energy_aid": energy_summary,
-                    },
+                scheme_p = _compute(run, chunk=None)
+                _finish(
+                    run,
+                    households=scheme_p.households,
+                    persons_without_address=scheme_p.persons_without_address,
                 )
         except Exception as exc:
             logger.error("month run %s (%s) failed: %s", run_id, run, type(exc).__name__)
             return _fail(run_id, error=_error_text(exc), stage="execute")
+    run.refresh_from_db()
+    return run
+
+
+def _start(run: MonthRun, *, chunks: int) -> bool:
+    """queued -> running (committed, audited); False if the run was not queued."""
+    with transaction.atomic(durable=True):
+        started = MonthRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+            status=RunStatus.RUNNING, started_at=timezone.now(), chunks_total=chunks, chunks_done=0
+        )
+        run.refresh_from_db()
+        if not started:
+            return False
+        audit_record(
+            actor=RUNNER,
+            action="run.start",
+            target=run,
+            data={"month": f"{run.month:%Y-%m}", "version": run.version, "chunks": chunks},
+        )
+    return True
+
+
+def _compute(run: MonthRun, *, chunk: Chunk | None) -> SchemePSummary:
+    """Both schemes and the contract lines, for the whole run or one chunk of it."""
+    summary = scheme_p_compute(run=run, chunk=chunk)
+    scheme_e_compute(run=run, chunk=chunk)
+    contract_lines_compute(run=run, chunk=chunk)
+    return summary
+
+
+def _finish(run: MonthRun, *, households: int, persons_without_address: int) -> None:
+    """What needs the whole run written: the adjustments against the version in force until now,
+    recovery items, the summary; then ``done``, audited. In the caller's transaction."""
+    adjustment_lines_compute(run=run)
+    summary = scheme_p_totals(RunSql(run))
+    energy = scheme_e_summary(run=run)
+    energy_summary = {
+        "households": energy.households,
+        "eligible_households": energy.eligible_households,
+        "sanctioned_households": energy.sanctioned_households,
+        "resources": energy.resources,
+        "objects": energy.objects,
+        "addresses": energy.addresses,
+    }
+    MonthRun.objects.filter(pk=run.pk).update(
+        energy_aid=energy_summary,
+        status=RunStatus.DONE,
+        finished_at=timezone.now(),
+        chunks_done=run.chunks_total,
+        households=households,
+        persons_without_address=persons_without_address,
+        entitled_households=summary.entitled_households,
+        unattributed_households=summary.unattributed_households,
+        total_eur=summary.total_eur,
+    )
+    audit_record(
+        actor=RUNNER,
+        action="run.done",
+        target=run,
+        data={
+            "month": f"{run.month:%Y-%m}",
+            "version": run.version,
+            "households": households,
+            "persons_without_address": persons_without_address,
+            "entitled_households": summary.entitled_households,
+            "unattributed_households": summary.unattributed_households,
+            "units": dict(sorted(summary.units.items())),
+            "total_eur": summary.total_eur,
+            "energy_aid": energy_summary,
+        },
+    )
+
+
+# --- A run shared by several workers: chunks, then the finish (a Celery chord) ------------------
+
+
+def month_run_start_chunked(*, run_id: int, chunks: int) -> bool:
+    """queued -> running with ``chunks`` chunks to compute; True if this call started it.
+
+    The caller then sends one ``month_run_chunk`` per index and, when all have returned,
+    ``month_run_finish``. A run that is not queued is left alone (False).
+    """
+    if chunks < 1:
+        raise ValueError("a run has at least one chunk")
+    return _start(MonthRun.objects.get(pk=run_id), chunks=chunks)
+
+
+def month_run_chunk(*, run_id: int, index: int, chunks: int) -> str:
+    """Compute chunk ``index`` of ``chunks`` of a running run, in its own transaction.
+
+    Returns ``"done"``, ``"skipped"`` (the run is not running, or this chunk is already
+    committed: a duplicate delivery) or ``"failed"`` (the run is then marked failed, and every
+    chunk's rows are deleted by ``_fail``). Never raises for a failure of the computation.
+    """
+    chunk = Chunk(index, chunks)
+    run = MonthRun.objects.get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        return "skipped"
+    try:
+        with transaction.atomic(durable=True):
+            try:
+                with transaction.atomic():
+                    record = MonthRunChunk.objects.create(run=run, index=index)
+            except IntegrityError:
+                return "skipped"  # committed (or being committed) by another delivery
+            summary = _compute(run, chunk=chunk)
+            record.households = summary.households
+            record.persons_without_address = summary.persons_without_address
+            record.save(update_fields=["households", "persons_without_address"])
+            # Last, and only while the run still runs: a run failed meanwhile rolls this back.
+            if not MonthRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+                chunks_done=F("chunks_done") + 1
+            ):
+                raise transaction.TransactionManagementError("the run stopped running")
+    except transaction.TransactionManagementError:
+        return "skipped"
+    except Exception as exc:
+        logger.error("month run %s chunk %s failed: %s", run_id, index, type(exc).__name__)
+        _fail(run_id, error=_error_text(exc), stage=f"chunk {index}")
+        return "failed"
+    return "done"
+
+
+def month_run_finish(*, run_id: int) -> MonthRun:
+    """Finish a chunked run once every chunk is committed: adjustments, recovery items, the
+    summary (the chunks' household counts summed), ``done``. A run whose chunks are not all
+    there is marked failed; a run that is not running is returned unchanged."""
+    try:
+        with transaction.atomic(durable=True):
+            run = MonthRun.objects.select_for_update().get(pk=run_id)
+            if run.status != RunStatus.RUNNING:
+                return run
+            counts = MonthRunChunk.objects.filter(run=run).aggregate(
+                chunks=Count("id"), households=Sum("households"), without=Sum("persons_without_address")
+            )
+            if counts["chunks"] != run.chunks_total:
+                raise ApplicationError(
+                    f"{counts['chunks']} of {run.chunks_total} chunks committed", code="run_incomplete"
+                )
+            _finish(
+                run,
+                households=int(counts["households"] or 0),
+                persons_without_address=int(counts["without"] or 0),
+            )
+    except Exception as exc:
+        logger.error("month run %s failed to finish: %s", run_id, type(exc).__name__)
+        return _fail(run_id, error=_error_text(exc), stage="finish")
     run.refresh_from_db()
     return run

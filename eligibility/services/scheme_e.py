@@ -65,7 +65,7 @@ from django.db import transaction
 
 from aldis.exceptions import ApplicationError
 from eligibility.models import ADDRESS_RESOURCES, EnergyAidReason, EnergyAidResource, MonthRun
-from eligibility.services.scheme_p import RunSql, household_members, known
+from eligibility.services.scheme_p import Chunk, RunSql, household_members, known
 
 HEATING_MONTHS = frozenset({10, 11, 12, 1, 2, 3, 4})
 # Plain strings: an enum member hashes by its name, so it would not be found in a set of values.
@@ -156,8 +156,11 @@ def _temp(sql: RunSql, name: str, select: str) -> None:
     sql.temp(name, select)
 
 
-def scheme_e_compute(*, run: MonthRun) -> SchemeESummary:
+def scheme_e_compute(*, run: MonthRun, chunk: Chunk | None = None) -> SchemeESummary:
     """Compute Scheme E for ``run``; write its household decisions and the parties' lists.
+
+    ``chunk``: only that chunk's households (the summary then covers what of the run is written
+    so far; ``scheme_e_summary`` reads the whole run once every chunk is done).
 
     Reads the threshold, share, normative amount and switches from ``run.parameters`` (the values
     recorded when the run was requested, as text). Raises ``ApplicationError`` with code
@@ -176,7 +179,7 @@ def scheme_e_compute(*, run: MonthRun) -> SchemeESummary:
             )
         return SchemeESummary()  # before the scheme: nothing to decide, nothing to list
 
-    sql = RunSql(run)
+    sql = RunSql(run, chunk)
     share_num, share_den = _share(run.parameters["e_housing_share"])
     r = run.month
     first = r.replace(year=r.year - 1)  # M-12; the window is M-12 .. M-1
@@ -194,6 +197,8 @@ def scheme_e_compute(*, run: MonthRun) -> SchemeESummary:
     )
     with transaction.atomic():
         household_members(sql)  # p_member is analysed by Dialect.temp_table
+        if chunk is not None:  # every figure below starts from p_member's households
+            sql(f"DELETE FROM p_member WHERE NOT ({sql.in_chunk('address_id')})")
         _figures(sql)
         _decide(sql)
         _objects(sql, counting)
@@ -325,7 +330,7 @@ def _decide(sql: RunSql) -> None:
         sql,
         "e_eligible",
         "SELECT address_id FROM eligibility_energyaiddecision "
-        f"WHERE run_id = %(run)s AND eligible = {d.true}",
+        f"WHERE run_id = %(run)s AND eligible = {d.true} AND {sql.in_chunk('address_id')}",
     )
 
 
@@ -353,6 +358,11 @@ def _addresses(sql: RunSql, counting: list[str]) -> None:
             f"JOIN households_addressrecord ar ON ar.address_id = e.address_id AND {known('ar')} "
             "GROUP BY e.address_id"
         )
+
+
+def scheme_e_summary(*, run: MonthRun) -> SchemeESummary:
+    """The run's Scheme E figures, from its written rows."""
+    return _summary(RunSql(run), resources_counting(month=run.month, parameters=run.parameters))
 
 
 def _summary(sql: RunSql, counting: list[str]) -> SchemeESummary:

@@ -61,6 +61,20 @@ class SchemePSummary:
     units: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """One of ``count`` parts of a run that workers share: the households whose address id is
+    ``index`` modulo ``count`` (a complete partition, balanced without knowing the country).
+    Units that go to no household (dropped for having none) belong to chunk 0."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < self.count:
+            raise ValueError(f"chunk {self.index} of {self.count}")
+
+
 def _years_before(day: date, years: int) -> date:
     # R is a month's first day, so the same day exists every year.
     return day.replace(year=day.year - years)
@@ -71,8 +85,9 @@ class RunSql:
     bound to every statement; temp tables through the ``Dialect``. Shared by Scheme P, Scheme E
     and the contract lines."""
 
-    def __init__(self, run: MonthRun) -> None:
+    def __init__(self, run: MonthRun, chunk: Chunk | None = None) -> None:
         self.dialect = Dialect(connection.vendor)
+        self.chunk = chunk
         r = run.month
         self.params: dict[str, Any] = {
             "run": run.pk,
@@ -80,7 +95,20 @@ class RunSql:
             "k": run.knowledge_batch,
             "d18": _years_before(r, 18),
             "d24": _years_before(r, 24),
+            "chunk_index": chunk.index if chunk else 0,
+            "chunk_count": chunk.count if chunk else 1,
         }
+
+    def in_chunk(self, column: str, *, unplaced: bool = False) -> str:
+        """A condition: the household ``column`` (an address id) belongs to this run's chunk
+        (always true for a whole run). ``unplaced``: a NULL address belongs to chunk 0."""
+        if self.chunk is None:
+            return "1 = 1"
+        # %% is the modulo operator once the statement's parameters are bound.
+        mine = f"{column} %% %(chunk_count)s = %(chunk_index)s"
+        if unplaced and self.chunk.index == 0:
+            return f"({column} IS NULL OR {mine})"
+        return mine
 
     def __call__(self, sql: str) -> int:
         with connection.cursor() as cursor:
@@ -128,13 +156,17 @@ def dated(alias: str) -> str:
     return f"{alias}.valid_from <= %(r)s AND ({alias}.valid_to IS NULL OR {alias}.valid_to >= %(r)s)"
 
 
-def scheme_p_compute(*, run: MonthRun) -> SchemePSummary:
+def scheme_p_compute(*, run: MonthRun, chunk: Chunk | None = None) -> SchemePSummary:
     """Compute Scheme P for ``run`` and write its decisions and entitlements.
 
     Reads the rates from ``run.parameters`` (the values the run recorded when it was requested).
+    ``chunk``: write only the units and entitlements of that chunk's households (the inputs are
+    still read for the whole country: a unit may go to a household other than its subject's);
+    the summary's ``households`` and ``persons_without_address`` then count that chunk's part,
+    and its table sums cover whatever of the run is written so far (``scheme_p_totals``).
     Runs in the caller's transaction; raises on database errors (the caller marks the run failed).
     """
-    sql = RunSql(run)
+    sql = RunSql(run, chunk)
     rates = {category: Decimal(str(run.parameters[f"p_amount_{category}"])) for category in Category.values}
     household_members(sql)
     _counted_children(sql)
@@ -327,7 +359,8 @@ def _decide(sql: RunSql, rates: dict[str, Decimal]) -> None:
         f"CASE WHEN x.standing = 'granted' THEN {amount} ELSE 0 END, x.evidence FROM ("
         "SELECT u.*, ROW_NUMBER() OVER (PARTITION BY u.category, u.unit_key ORDER BY "
         f"{preference}) AS pick FROM p_unit u) x "
-        "JOIN p_unit_reasons r ON r.category = x.category AND r.unit_key = x.unit_key WHERE x.pick = 1"
+        "JOIN p_unit_reasons r ON r.category = x.category AND r.unit_key = x.unit_key "
+        f"WHERE x.pick = 1 AND {sql.in_chunk('x.address_id', unplaced=True)}"
     )
 
 
@@ -337,7 +370,8 @@ def _attribute(sql: RunSql) -> None:
     sql.temp(
         "p_household",
         "SELECT u.address_id, SUM(u.amount_eur) AS amount_eur FROM eligibility_unitdecision u "
-        f"WHERE u.run_id = %(run)s AND u.granted = {d.true} GROUP BY u.address_id",
+        f"WHERE u.run_id = %(run)s AND u.granted = {d.true} AND {sql.in_chunk('u.address_id')} "
+        "GROUP BY u.address_id",
         index=("address_id",),
     )
     # Household electricity contracts valid on R at a trader giving the service on R.
@@ -408,10 +442,23 @@ def _attribute(sql: RunSql) -> None:
 
 
 def _summary(sql: RunSql) -> SchemePSummary:
+    chunk = sql.chunk
+    summary = scheme_p_totals(sql)
+    summary.households = int(
+        sql.one(f"SELECT COUNT(DISTINCT address_id) FROM p_member WHERE {sql.in_chunk('address_id')}")
+    )
+    summary.persons_without_address = (
+        int(sql.one("SELECT COUNT(*) FROM p_alive WHERE address_id IS NULL"))
+        if chunk is None or chunk.index == 0
+        else 0
+    )
+    return summary
+
+
+def scheme_p_totals(sql: RunSql) -> SchemePSummary:
+    """The run's entitlements, units and amount, from its written rows (no temporary tables)."""
     d = sql.dialect
     summary = SchemePSummary(
-        households=int(sql.one("SELECT COUNT(DISTINCT address_id) FROM p_member")),
-        persons_without_address=int(sql.one("SELECT COUNT(*) FROM p_alive WHERE address_id IS NULL")),
         entitled_households=int(
             sql.one("SELECT COUNT(*) FROM eligibility_householdentitlement WHERE run_id = %(run)s")
         ),

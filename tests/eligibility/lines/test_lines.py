@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from eligibility.models import AdjustmentLine, ContractLine, MonthRun, RunStatus
 from eligibility.selectors import month_totals
-from eligibility.services.lines import contract_lines_compute
+from eligibility.services.lines import adjustment_lines_compute, contract_lines_compute
 from eligibility.services.runs import month_run_execute
 from tests.eligibility.scheme_p.conftest import (
     BUILDING,
@@ -67,6 +67,7 @@ def compute(month: date) -> MonthRun:
     run.status = RunStatus.RUNNING
     run.save(update_fields=["status"])
     contract_lines_compute(run=run)
+    adjustment_lines_compute(run=run)
     run.status = RunStatus.DONE
     run.save(update_fields=["status"])
     return run

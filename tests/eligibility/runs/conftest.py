@@ -1,8 +1,9 @@
 """The monthly-run tests replace the computation by a fake that writes known rows and totals.
 
 ``computation`` stands in for ``scheme_p_compute``: it writes three granted unit decisions and
-one dropped (household 1), and returns the summary below; with ``.error`` set it writes one row
-and then raises it, as a computation failing half-way would.
+one dropped (household 1) and three entitlements (one unattributed) that add up to the summary
+below (the run's totals are read back from its rows), and returns that summary; with ``.error``
+set it writes one row and then raises it, as a computation failing half-way would.
 """
 
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from eligibility.models import Category, MonthRun, UnitDecision
+from eligibility.models import Category, HouseholdEntitlement, MonthRun, UnitDecision
 
 
 @dataclass
@@ -32,7 +33,7 @@ class FakeComputation:
     calls: list[int] = field(default_factory=list)
     error: Exception | None = None
 
-    def __call__(self, *, run: MonthRun) -> FakeSummary:
+    def __call__(self, *, run: MonthRun, chunk: object = None) -> FakeSummary:
         self.calls.append(run.pk)
 
         def unit(category: str, granted: bool, amount: str) -> UnitDecision:
@@ -56,13 +57,31 @@ class FakeComputation:
                 unit(Category.NEEDY_LOW_INCOME, False, "0.00"),
             ]
         )
+        HouseholdEntitlement.objects.bulk_create(
+            [
+                HouseholdEntitlement(
+                    run=run, address_id=1, members=3, amount_eur=Decimal("25.00"), contract_id=7
+                ),
+                HouseholdEntitlement(
+                    run=run, address_id=2, members=2, amount_eur=Decimal("20.00"), contract_id=8
+                ),
+                HouseholdEntitlement(
+                    run=run,
+                    address_id=3,
+                    members=1,
+                    amount_eur=Decimal("20.00"),
+                    unattributed_reason="no_contract",
+                ),
+            ]
+        )
         return FakeSummary()
 
 
 @pytest.fixture
-def computation(monkeypatch: pytest.MonkeyPatch) -> FakeComputation:
+def computation(monkeypatch: pytest.MonkeyPatch, settings: Any) -> FakeComputation:
+    settings.ALDIS_RUN_CHUNKS = 1  # the fake knows no chunks: the run executes whole
     fake = FakeComputation()
-    monkeypatch.setattr("eligibility.services.scheme_p.scheme_p_compute", fake)
+    monkeypatch.setattr("eligibility.services.runs.scheme_p_compute", fake)
     return fake
 
 
@@ -74,3 +93,6 @@ def executed(django_capture_on_commit_callbacks: Callable[..., Any]) -> Callable
         return django_capture_on_commit_callbacks(execute=True)
 
     return capture
+
+
+from tests.eligibility.scheme_p.conftest import registers  # noqa: E402, F401  (the fixture, for test_chunks)

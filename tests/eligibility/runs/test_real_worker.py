@@ -24,7 +24,13 @@ pytestmark = [pytest.mark.real_worker, NEEDS_REDIS]
 @pytest.fixture
 def worker_queue(transactional_db: None) -> Iterator[str]:
     # The request sends the task itself: route it to this worker's queue.
-    with real_worker(route=("eligibility.tasks.month_run_task",)) as queue:
+    with real_worker(
+        route=(
+            "eligibility.tasks.month_run_task",
+            "eligibility.tasks.month_run_chunk_task",
+            "eligibility.tasks.month_run_finish_task",
+        )
+    ) as queue:
         yield queue
 
 
