@@ -20,6 +20,7 @@ install: $(STAMP)
 
 # Set up and serve the demo: migrate, load a synthetic country, run a month, serve on :8000.
 demo: export DJANGO_DEBUG = true
+demo: export ALDIS_DEMO_SIGN_IN = true
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	DJANGO_LOG_LEVEL=WARNING $(BIN)/python manage.py demo_setup --persons $(DEMO_PERSONS)

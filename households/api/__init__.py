@@ -1,0 +1,1 @@
+"""The households app's API: the state portal's status lookup (INTERFACES §3)."""
