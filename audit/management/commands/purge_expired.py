@@ -2,18 +2,18 @@ import datetime
 from argparse import ArgumentParser
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from tqdm import tqdm
 
-from audit.services import Actor, audit_purge_expired
+from aldis.exceptions import ApplicationError
+from aldis.retention import FEED_ERRORS, retention_purge_expired
+from audit.services import Actor
+from eligibility.services.retention import STATISTICS
 
-
-def retention_cutoff(*, as_of: datetime.date, months: int) -> datetime.datetime:
-    """The first instant still retained: the first day of ``as_of``'s month, ``months`` earlier."""
-    month_index = as_of.year * 12 + as_of.month - 1 - months
-    first = datetime.date(month_index // 12, month_index % 12 + 1, 1)
-    return datetime.datetime.combine(first, datetime.time.min, tzinfo=timezone.get_current_timezone())
+# What a step does to its rows, in the dry run's words and the commit's (default: delete).
+VERBS = {STATISTICS: ("would keep", "kept"), FEED_ERRORS: ("would empty", "emptied")}
+DELETE = ("would delete", "deleted")
 
 
 class Command(BaseCommand):
@@ -31,15 +31,58 @@ class Command(BaseCommand):
     def handle(self, *args: Any, commit: bool, as_of: datetime.date | None, **options: Any) -> None:
         if as_of and as_of > timezone.localdate():
             raise CommandError("--as-of may not be in the future")
-        as_of = as_of or timezone.localdate()
-        before = retention_cutoff(as_of=as_of, months=settings.ALDIS_RETENTION_MONTHS)
-        result = audit_purge_expired(before=before, actor=Actor.operator(), commit=commit)
-        if result.events and not commit:
-            self.stdout.write(
-                f"dry run: would delete {result.events} audit events before {before:%Y-%m-%d}; "
-                "run again with --commit"
+        bars: dict[str, tqdm[Any]] = {}
+
+        def progress(label: str, done: int, total: int) -> None:
+            bar = bars.get(label)
+            if bar is None:
+                bar = bars[label] = tqdm(
+                    desc=label, total=total, unit="chunk", file=self.stderr, disable=options["verbosity"] < 1
+                )
+            bar.update(done - bar.n)
+            if done >= total:
+                bar.close()
+
+        try:
+            result = retention_purge_expired(
+                as_of=as_of or timezone.localdate(), commit=commit, actor=Actor.operator(), progress=progress
             )
-        elif result.events:
-            self.stdout.write(f"deleted {result.events} audit events before {before:%Y-%m-%d}")
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
+        finally:
+            for bar in bars.values():
+                bar.close()
+
+        before = f"{result.before:%Y-%m-%d}"
+        for label, count in result.tables.items():
+            would, did = VERBS.get(label, DELETE)
+            self.stdout.write(f"{label}: {did if commit else would} {count}")
+        events = result.audit.events
+        if events and not commit:
+            self.stdout.write(
+                f"dry run: would delete {events} audit events before {before}; run again with --commit"
+            )
+        elif events:
+            self.stdout.write(f"deleted {events} audit events before {before}")
         else:
-            self.stdout.write(f"nothing to delete before {before:%Y-%m-%d}")
+            self.stdout.write(f"nothing to delete before {before}")
+        self.stdout.write(summary(result.tables, events, before=before, commit=commit))
+
+
+def summary(tables: dict[str, int], events: int, *, before: str, commit: bool) -> str:
+    """One line: rows deleted (tables and audit events), statistics kept, batches emptied."""
+    deleted = {label: count for label, count in tables.items() if label not in VERBS and count}
+    parts: list[tuple[str, str, str]] = []  # (dry-run verb, commit verb, what)
+    if deleted or events:
+        what = f"{sum(deleted.values())} rows from {len(deleted)} tables and {events} audit events"
+        parts.append(("would delete", "deleted", what))
+    if tables.get(STATISTICS):
+        parts.append(("would keep", "kept", f"the statistics of {tables[STATISTICS]} runs"))
+    if tables.get(FEED_ERRORS):
+        parts.append(("would empty", "emptied", f"the bad rows of {tables[FEED_ERRORS]} feed batches"))
+    if not parts:
+        return f"summary: nothing past retention before {before}"
+    text = "; ".join(f"{did if commit else would} {what}" for would, did, what in parts)
+    if commit:
+        return f"summary: {text} (retained from {before})"
+    return f"summary: dry run, {text} (retained from {before}); run again with --commit"
