@@ -79,6 +79,13 @@ class MonthRun(models.Model):
         blank=True,
         help_text="Scheme E: households, eligible, sanctioned, objects and addresses",
     )
+    # Kept by the retention purge (``eligibility.services.retention``) before the run's rows go:
+    # ``month_totals`` with amounts as two-decimal strings. Empty (NULL) until then.
+    statistics = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Scheme P totals per category, municipality and trader, kept when the rows are purged",
+    )
 
     class Meta:
         ordering = ["-month", "-version"]
@@ -130,7 +137,13 @@ class UnitDecision(models.Model):
     "valid_to"}``, so that the household page can explain it in one screen.
     """
 
-    run = models.ForeignKey(MonthRun, on_delete=models.CASCADE, related_name="unit_decisions")
+    # No database constraint on ``run`` here or on the other result tables: a run writes a
+    # couple of million rows in one transaction, and PostgreSQL would check every deferred
+    # constraint again at commit. Only the run writes them, and they go with it (the ORM's
+    # cascade; ``runs._discard_results`` for a failed chunked run).
+    run = models.ForeignKey(
+        MonthRun, on_delete=models.CASCADE, db_constraint=False, related_name="unit_decisions"
+    )
     address = models.ForeignKey(
         "households.Address",
         null=True,
@@ -168,7 +181,9 @@ class UnitDecision(models.Model):
 class HouseholdEntitlement(models.Model):
     """A household with at least one granted unit in a run, and the contract its support goes to."""
 
-    run = models.ForeignKey(MonthRun, on_delete=models.CASCADE, related_name="entitlements")
+    run = models.ForeignKey(
+        MonthRun, on_delete=models.CASCADE, db_constraint=False, related_name="entitlements"
+    )
     address = models.ForeignKey(
         "households.Address", on_delete=models.PROTECT, db_constraint=False, related_name="+"
     )
@@ -238,7 +253,11 @@ class EnergyAidDecision(models.Model):
 
     # No index of its own on run: the unique (run, address) serves it.
     run = models.ForeignKey(
-        MonthRun, on_delete=models.CASCADE, db_index=False, related_name="energy_aid_decisions"
+        MonthRun,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="energy_aid_decisions",
     )
     address = models.ForeignKey(
         "households.Address", on_delete=models.PROTECT, db_constraint=False, related_name="+"
@@ -269,7 +288,11 @@ class EligibleObject(models.Model):
     # Indexed by (run, operator) and (run, supplier), the parties' lists; no single-column
     # indexes on run, operator or supplier to maintain for a million rows a month.
     run = models.ForeignKey(
-        MonthRun, on_delete=models.CASCADE, db_index=False, related_name="eligible_objects"
+        MonthRun,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="eligible_objects",
     )
     connection = models.ForeignKey(
         "traders.Connection",
@@ -323,7 +346,11 @@ class EligibleAddress(models.Model):
 
     # No index of its own on run: (run, municipality_code) serves it.
     run = models.ForeignKey(
-        MonthRun, on_delete=models.CASCADE, db_index=False, related_name="eligible_addresses"
+        MonthRun,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="eligible_addresses",
     )
     address = models.ForeignKey(
         "households.Address", on_delete=models.PROTECT, db_constraint=False, related_name="+"
@@ -363,7 +390,9 @@ class ContractLine(models.Model):
 
     # No index of its own on run: the unique (run, trader, contract_no, ...) serves it and the
     # trader's list.
-    run = models.ForeignKey(MonthRun, on_delete=models.CASCADE, db_index=False, related_name="contract_lines")
+    run = models.ForeignKey(
+        MonthRun, on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="contract_lines"
+    )
     trader = models.ForeignKey(
         "organisations.Organisation",
         on_delete=models.PROTECT,
@@ -421,9 +450,15 @@ class AdjustmentLine(models.Model):
     """
 
     run = models.ForeignKey(
-        MonthRun, on_delete=models.CASCADE, db_index=False, related_name="adjustment_lines"
+        MonthRun,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="adjustment_lines",
     )
-    previous_run = models.ForeignKey(MonthRun, on_delete=models.CASCADE, db_index=False, related_name="+")
+    previous_run = models.ForeignKey(
+        MonthRun, on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="+"
+    )
     trader = models.ForeignKey(
         "organisations.Organisation",
         on_delete=models.PROTECT,

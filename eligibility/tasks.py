@@ -2,7 +2,7 @@
 
 import logging
 
-from celery import Task, chord, shared_task
+from celery import Signature, Task, chord, shared_task
 from django.conf import settings
 from django.db import OperationalError
 
@@ -48,9 +48,12 @@ def month_run_task(self: Task, run_id: int) -> str:
         return month_run_execute(run_id=run_id).status
     if month_run_start_chunked(run_id=run_id, chunks=chunks):
         queue = (self.request.delivery_info or {}).get("routing_key")
-        options = {"queue": queue} if queue else {}
-        chord(month_run_chunk_task.si(run_id, index, chunks).set(**options) for index in range(chunks))(
-            month_run_finish_task.si(run_id).set(**options)
+
+        def on_queue(signature: Signature[str]) -> Signature[str]:
+            return signature.set(queue=queue) if queue else signature
+
+        chord(on_queue(month_run_chunk_task.si(run_id, index, chunks)) for index in range(chunks))(
+            on_queue(month_run_finish_task.si(run_id))
         )
     return MonthRun.objects.get(pk=run_id).status
 
