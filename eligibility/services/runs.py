@@ -30,6 +30,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Min, Sum
@@ -38,6 +39,7 @@ from django.utils import timezone
 from aldis.exceptions import ApplicationError
 from aldis.feeds.models import BatchStatus, FeedBatch
 from aldis.feeds.services import _IMPORT_LOCK_KEY
+from aldis.retention import retention_cutoff
 from audit.services import Actor, audit_record
 from eligibility.models import (
     AdjustmentLine,
@@ -117,6 +119,13 @@ def _check_month(month: date) -> None:
     next_month = (this + timedelta(days=31)).replace(day=1)
     if month > next_month:
         raise ValidationError({"month": [f"{month:%Y-%m} is after next month ({next_month:%Y-%m})"]})
+    # Data of months before the retention cutoff is (or may be) erased: such a month cannot be
+    # computed again ("as long as data is retained", DOMAIN: Time).
+    cutoff = retention_cutoff(as_of=this, months=settings.ALDIS_RETENTION_MONTHS)
+    if month < cutoff:
+        raise ValidationError(
+            {"month": [f"{month:%Y-%m} is past retention: data before {cutoff:%Y-%m} is erased"]}
+        )
 
 
 def _as_text(value: Any) -> str:

@@ -99,6 +99,7 @@ def test_a_failed_or_done_run_does_not_block_the_month(computation):
     [
         (date(2026, 11, 2), "is not the first day of a month"),
         (date(2027, 2, 1), "is after next month (2026-12)"),
+        (date(2024, 10, 1), "is past retention: data before 2024-11 is erased"),
     ],
 )
 def test_bad_months_are_refused(monkeypatch, month, message):
@@ -142,7 +143,8 @@ def test_the_horizon_stops_below_an_import_still_in_flight():
     assert knowledge_horizon() == newest_applied()
 
 
-def test_the_parameters_of_the_month_as_known_then(computation, django_user_model):
+def test_the_parameters_of_the_month_as_known_then(computation, django_user_model, settings):
+    settings.ALDIS_RETENTION_MONTHS = 60  # so that 2022 is still kept
     run = month_run_request(month=NOV, actor=OPERATOR)
     MonthRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE)
     editor = django_user_model.objects.create_user(username="editor", is_staff=True)
