@@ -6,6 +6,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# DejaVu: the compensation statements' PDF prints Latvian letters with it.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --create-home --uid 10001 aldis
 WORKDIR /app
 
@@ -17,6 +20,7 @@ COPY traders ./traders
 COPY compensation ./compensation
 COPY audit ./audit
 COPY fixtures ./fixtures
+COPY locale ./locale
 COPY manage.py ./
 RUN pip install -c constraints.txt . \
     && DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only DJANGO_STATIC_ROOT=/app/static \

@@ -81,6 +81,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
+            # The person's pages format money per language ({% load person_status %}).
+            "libraries": {"person_status": "households.web.templatetags"},
         },
     },
 ]
@@ -115,6 +117,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- The person's sign-in to /status/ (households.auth): never a Django user ----------------
+# OpenID Connect against the state portal (mozilla-django-oidc), on when these are all set.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")  # optional: claims from userinfo too
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="") or None
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid")
+OIDC_USE_PKCE = env.bool("OIDC_USE_PKCE", default=True)
+OIDC_AUTHENTICATION_CALLBACK_URL = "status:oidc-callback"
+# The verified claim that carries the person's personal code.
+ALDIS_OIDC_PERSONAL_CODE_CLAIM = env.str("ALDIS_OIDC_PERSONAL_CODE_CLAIM", default="personal_code")
+ALDIS_OIDC_ENABLED = all(
+    (OIDC_RP_CLIENT_ID, OIDC_RP_CLIENT_SECRET, OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT)
+)
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    # Answers only the OIDC callback's call; maps the claim to a Person, never to a user.
+    *(["households.auth.PersonOIDCBackend"] if ALDIS_OIDC_ENABLED else []),
+]
+# A clearly marked sign-in that picks a synthetic person: only in demo mode (and DEBUG).
+ALDIS_DEMO_SIGN_IN = env.bool("ALDIS_DEMO_SIGN_IN", default=False) and DEBUG
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "lv"
@@ -212,6 +239,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 ALDIS_RETENTION_MONTHS = env.int("ALDIS_RETENTION_MONTHS", default=24)
 # The largest feed file accepted over the API (bytes); bigger ones are refused with 413.
 ALDIS_FEED_MAX_BYTES = env.int("ALDIS_FEED_MAX_BYTES", default=2 * 1024**3)
+# The state budget programme that pays energy-supply-cost aid (Scheme E) on compensation
+# statements; DOMAIN names only Scheme P's (29.02.00). The default names the Ministry of Climate
+# and Energy's budget (29) with no sub-programme: set the one the budget law assigns.
+ALDIS_BUDGET_PROGRAMME_ENERGY_AID = env.str("ALDIS_BUDGET_PROGRAMME_ENERGY_AID", default="29.00.00")
 
 # --- Logging: nothing personal is logged; request ids tie log lines to audit events ----------
 LOGGING = {

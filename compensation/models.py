@@ -180,9 +180,19 @@ class Statement(models.Model):
     )
     paid_at = models.DateTimeField(null=True, blank=True)
     payment_reference = models.CharField(max_length=64, blank=True)
+    submissions_through = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="the newest submission counted: later submissions change neither the totals nor the export",
+    )
 
     class Meta:
         ordering = ["-month", "organisation", "scheme"]
+        permissions = [
+            ("prepare_statement", "Can prepare or refresh a statement"),
+            ("approve_statement", "Can approve a statement (not one they prepared)"),
+            ("pay_statement", "Can mark an approved statement paid"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "month", "scheme"], name="statement_one_per_party"
@@ -225,6 +235,11 @@ class RecoveryItem(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["year", "trader", "contract_no", "sub_user_code"], name="recoveryitem_recipient"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"recover {self.amount_eur} EUR from {self.contract_no}"

@@ -41,6 +41,7 @@ from aldis.feeds.models import BatchStatus, FeedBatch
 from aldis.feeds.services import _IMPORT_LOCK_KEY
 from aldis.retention import retention_cutoff
 from audit.services import Actor, audit_record
+from compensation.services.recovery import recovery_items_compute
 from eligibility.models import (
     AdjustmentLine,
     ContractLine,
@@ -313,6 +314,7 @@ def _finish(run: MonthRun, *, households: int, persons_without_address: int) -> 
     """What needs the whole run written: the adjustments against the version in force until now,
     recovery items, the summary; then ``done``, audited. In the caller's transaction."""
     adjustment_lines_compute(run=run)
+    recovery_items_compute(run=run)
     summary = scheme_p_totals(RunSql(run))
     energy = scheme_e_summary(run=run)
     energy_summary = {

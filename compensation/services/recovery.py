@@ -1,0 +1,195 @@
+"""Recovery items: what a trader applied that a corrected month no longer owes (DOMAIN:
+Corrections; the Bureau then issues a payment notice).
+
+Money leaves the state on these, so the rule is one yearly comparison per recipient, never a
+guess per month: the balance is yearly (it carries within a calendar year and lapses on
+31 December), so what matters is whether the year's applications still fit the year's credits.
+Items are only ever added: a later version that credits more again leaves earlier items for
+staff to waive; staff follow items up through ``recovery_item_update`` (audited).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from audit.services import audit_record
+from compensation.models import AppliedLine, RecoveryItem, RecoveryStatus
+from eligibility.models import ContractLine, MonthRun, RunStatus
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+BATCH_SIZE = 5000
+
+Recipient = tuple[int, str, str]  # trader id, contract number, sub-user code ("" for the holder)
+
+
+def _eur(value: Any) -> Decimal:
+    """A sum from the database (a float on SQLite) as a Decimal in cents."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def _year_runs(run: MonthRun) -> list[int]:
+    """The runs that credit the year of ``run``: the newest done version of each other month of
+    that year, and ``run`` itself for its month (it is being written and replaces that month)."""
+    year_start = run.month.replace(month=1)
+    newest: dict[date, tuple[int, int]] = {}
+    for pk, month, version in (
+        MonthRun.objects.filter(
+            month__gte=year_start,
+            month__lt=year_start.replace(year=year_start.year + 1),
+            status=RunStatus.DONE,
+        )
+        .exclude(month=run.month)
+        .values_list("pk", "month", "version")
+    ):
+        if month not in newest or version > newest[month][1]:
+            newest[month] = (pk, version)
+    return [run.pk, *(pk for pk, _ in newest.values())]
+
+
+def _sums(rows: Any, amount: str) -> dict[Recipient, Decimal]:
+    totals: dict[Recipient, Decimal] = defaultdict(lambda: ZERO)
+    for row in rows:
+        totals[(row["trader_id"], row["contract_no"], row["sub_user_code"])] += _eur(row[amount])
+    return totals
+
+
+@dataclass
+class RecoverySummary:
+    items: int = 0
+    amount_eur: Decimal = ZERO
+
+
+def recovery_items_compute(*, run: MonthRun) -> RecoverySummary:
+    """Record, for ``run``'s calendar year, every amount applied but no longer owed.
+
+    The rule (DOMAIN: Balance, Corrections), per recipient = (trader, contract_no, sub_user_code)
+    and calendar year Y of ``run.month``:
+
+    * credited = Σ ``ContractLine.amount_eur`` of the recipient over the in-force run of each
+      month of Y, where ``run`` counts as its own month's in-force run (it is being written, not
+      yet ``done``, and replaces that month's earlier versions);
+    * applied = Σ ``applied_eur`` of the recipient's accepted ``AppliedLine`` rows of months in Y;
+    * owed back = applied - credited; already = Σ ``amount_eur`` of the recipient's recovery items
+      of Y (any status: an item waived by staff was still raised);
+    * if owed back - already > 0, one new ``RecoveryItem`` for that difference, with the year's
+      credited and applied figures and ``run`` as the version that found it.
+
+    Recipients are matched on the sub-user's code as both sides store it (the line's code as of
+    its run; the applied line's code as the trader sent it). Nothing is ever reduced or deleted:
+    if a later version credits more again, the earlier items stay for staff to waive.
+
+    Runs in the caller's transaction (the monthly run's, right after the re-run's contract lines
+    are written); three grouped queries and one ``bulk_create``, no per-row queries. Idempotent:
+    with the same data a second call finds ``already`` equal to owed back and creates nothing.
+    """
+    year = run.month.year
+    year_start, next_year = date(year, 1, 1), date(year + 1, 1, 1)
+    fields = ("trader_id", "contract_no", "sub_user_code")
+    applied = _sums(
+        AppliedLine.objects.filter(accepted=True, month__gte=year_start, month__lt=next_year)
+        .order_by()
+        .values(*fields)
+        .annotate(total=Sum("applied_eur")),
+        "total",
+    )
+    if not applied:
+        return RecoverySummary()
+    credited = _sums(
+        ContractLine.objects.filter(run_id__in=_year_runs(run))
+        .order_by()
+        .values(*fields)
+        .annotate(total=Sum("amount_eur")),
+        "total",
+    )
+    already = _sums(
+        RecoveryItem.objects.filter(year=year).order_by().values(*fields).annotate(total=Sum("amount_eur")),
+        "total",
+    )
+    items = []
+    for key in sorted(applied):
+        owed_back = applied[key] - credited.get(key, ZERO)
+        amount = owed_back - already.get(key, ZERO)
+        if amount > 0:
+            items.append(
+                RecoveryItem(
+                    run=run,
+                    trader_id=key[0],
+                    contract_no=key[1],
+                    sub_user_code=key[2],
+                    year=year,
+                    credited_eur=credited.get(key, ZERO),
+                    applied_eur=applied[key],
+                    amount_eur=amount,
+                )
+            )
+    RecoveryItem.objects.bulk_create(items, batch_size=BATCH_SIZE)
+    return RecoverySummary(items=len(items), amount_eur=sum((i.amount_eur for i in items), ZERO))
+
+
+# Where an item may go from each status; recovered and waived are final.
+TRANSITIONS: dict[str, set[str]] = {
+    RecoveryStatus.OPEN: {RecoveryStatus.NOTICE_ISSUED, RecoveryStatus.RECOVERED, RecoveryStatus.WAIVED},
+    RecoveryStatus.NOTICE_ISSUED: {RecoveryStatus.RECOVERED, RecoveryStatus.WAIVED},
+    RecoveryStatus.RECOVERED: set(),
+    RecoveryStatus.WAIVED: set(),
+}
+
+
+def recovery_item_errors(*, item: RecoveryItem, status: str, note: str) -> dict[str, list[str]]:
+    """Why ``item`` may not move to ``status`` with ``note`` (empty: it may). The admin's form
+    shows these; ``recovery_item_update`` raises them."""
+    text = (note or "").strip()
+    previous = item.status
+    if status not in RecoveryStatus.values:
+        return {"status": [f"unknown status {status!r}"]}
+    if status != previous and status not in TRANSITIONS[previous]:
+        return {"status": [f"an item that is {previous} cannot become {status}"]}
+    if status == RecoveryStatus.WAIVED and status != previous and not text:
+        return {"note": ["waiving an item needs the reason in the note"]}
+    if status == previous and not text:
+        return {"note": ["nothing to record: give a new status or a note"]}
+    return {}
+
+
+def recovery_item_update(*, item: RecoveryItem, status: str, note: str, actor: Any) -> RecoveryItem:
+    """Move a recovery item to ``status`` with a note staff write (appended to its notes, dated).
+
+    Allowed: open → notice issued, recovered or waived; notice issued → recovered or waived;
+    recovered and waived are final. Waiving needs a note (the reason); the same status again only
+    adds the note. Raises ``ValidationError`` for a status it may not take or a missing note.
+    One transaction on the locked row, audited ``recovery.update`` (ids, statuses, amount; the
+    note's text stays on the item, since staff may name people in it).
+    """
+    text = (note or "").strip()
+    with transaction.atomic():
+        current = RecoveryItem.objects.select_for_update().get(pk=item.pk)
+        previous = current.status
+        if errors := recovery_item_errors(item=current, status=status, note=text):
+            raise ValidationError(errors)
+        if text:
+            stamp = f"[{timezone.now():%Y-%m-%d %H:%M} {previous}→{status}] {text}"
+            current.note = f"{current.note}\n{stamp}" if current.note else stamp
+        current.status = status
+        current.save(update_fields=["status", "note"])
+        audit_record(
+            actor=actor,
+            action="recovery.update",
+            target=current,
+            data={
+                "trader_id": current.trader_id,
+                "year": current.year,
+                "from": previous,
+                "to": status,
+                "amount_eur": str(current.amount_eur),
+                "noted": bool(text),
+            },
+        )
+    return current
