@@ -96,7 +96,15 @@ class AppliedLine(models.Model):
 
     class Meta:
         ordering = ["submission", "line_no"]
-        indexes = [models.Index(fields=["trader", "month"], name="appliedline_trader_month")]
+        indexes = [
+            models.Index(fields=["trader", "month"], name="appliedline_trader_month"),
+            # The available balance subtracts a recipient's accepted lines of January..M.
+            models.Index(
+                fields=["trader", "contract_no", "month"],
+                condition=models.Q(accepted=True),
+                name="appliedline_recipient",
+            ),
+        ]
         constraints = [
             # One accepted application per recipient and month ("no duplicate").
             models.UniqueConstraint(

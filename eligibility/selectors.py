@@ -11,8 +11,11 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from aldis.exceptions import ApplicationError
 from eligibility.models import (
+    AdjustmentLine,
     Category,
     ContractLine,
+    EligibleAddress,
+    EligibleObject,
     EnergyAidDecision,
     HouseholdEntitlement,
     MonthRun,
@@ -377,3 +380,49 @@ def person_month_explanation(*, person: Person, month: date) -> dict[str, Any]:
             "reason_text": _explained(ENERGY_AID_REASONS, energy_aid.reason),
         }
     return result
+
+
+# --- The parties' month lists (INTERFACES §3) -------------------------------------------------
+# Each returns the rows of one run that belong to one party, with what its output needs already
+# joined; the API orders and pages them (keyset).
+
+
+def trader_contract_lines(*, run: MonthRun, trader_id: int) -> QuerySet[ContractLine]:
+    """The trader's contract lines of ``run`` (its protected-user list)."""
+    return ContractLine.objects.filter(run=run, trader_id=trader_id)
+
+
+def trader_adjustment_lines(*, run: MonthRun, trader_id: int) -> QuerySet[AdjustmentLine]:
+    """The trader's adjustment lines of ``run`` (against the version it replaced)."""
+    return AdjustmentLine.objects.filter(run=run, trader_id=trader_id).select_related("previous_run")
+
+
+def party_eligible_objects(
+    *, run: MonthRun, organisation_id: int, as_supplier: bool
+) -> QuerySet[EligibleObject]:
+    """The eligible objects of ``run`` listed to a party: as the trader supplying them
+    (``as_supplier``) or as their operator (a DSO or heat supplier)."""
+    scope = Q(supplier_id=organisation_id) if as_supplier else Q(operator_id=organisation_id)
+    return EligibleObject.objects.filter(scope, run=run).select_related("connection", "address")
+
+
+def territory_eligible_addresses(*, run: MonthRun, municipality_code: str) -> QuerySet[EligibleAddress]:
+    """The eligible addresses of ``run`` in a local government's territory, each annotated
+    ``full_address`` (the address record as known at the run's batch, valid on its month)."""
+    k = run.knowledge_batch
+    full_address = Subquery(
+        AddressRecord.objects.filter(
+            Q(address_id=OuterRef("address_id")),
+            Q(learned_in_id__lte=k),
+            Q(superseded_in__isnull=True) | Q(superseded_in_id__gt=k),
+            Q(valid_from__isnull=True) | Q(valid_from__lte=run.month),
+            Q(valid_to__isnull=True) | Q(valid_to__gte=run.month),
+        )
+        .order_by("-learned_in_id", "-id")
+        .values("full_address")[:1]
+    )
+    return (
+        EligibleAddress.objects.filter(run=run, municipality_code=municipality_code)
+        .select_related("address")
+        .annotate(full_address=full_address)
+    )

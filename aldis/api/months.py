@@ -1,0 +1,64 @@
+"""The ``{YYYY-MM}`` of the month endpoints (INTERFACES §3) and the version of it they read.
+
+A month in a path is parsed here rather than by a URL converter, so that a malformed one is a
+400 with details (an unmatched converter would be a bare 404, which an integrator cannot tell
+from a wrong path).
+"""
+
+import re
+from datetime import date
+
+from rest_framework import status
+
+from aldis.exceptions import ApplicationError
+from eligibility.models import MonthRun, RunStatus
+from eligibility.selectors import month_run_in_force
+
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
+def month_from_path(value: str) -> date:
+    """``YYYY-MM`` as the month's first day; ``ApplicationError`` 400 ``invalid`` otherwise."""
+    match = _MONTH.fullmatch(value)
+    if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
+        raise ApplicationError(
+            "The month must be written YYYY-MM.",
+            code="invalid",
+            details={"month": [f"{value[:20]!r} is not a month written YYYY-MM"]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def month_label(month: date) -> str:
+    return f"{month:%Y-%m}"
+
+
+def month_not_computed(month: date) -> ApplicationError:
+    return ApplicationError(
+        f"Month {month_label(month)} has no computed version in force yet.",
+        code="month_not_computed",
+        details={"month": month_label(month)},
+        status=status.HTTP_404_NOT_FOUND,
+    )
+
+
+def run_in_force(month: date) -> MonthRun:
+    """The version of ``month`` in force; 404 ``month_not_computed`` when there is none."""
+    run = month_run_in_force(month=month)
+    if run is None:
+        raise month_not_computed(month)
+    return run
+
+
+def pinned_run(month: date, run_id: int) -> MonthRun:
+    """The version a cursor pinned: a done run of ``month`` (in force or since replaced)."""
+    run = MonthRun.objects.filter(pk=run_id, month=month, status=RunStatus.DONE).first()
+    if run is None:
+        raise ApplicationError(
+            "The cursor does not belong to this month's list.",
+            code="invalid_cursor",
+            details={"cursor": ["not a cursor of this list"]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    return run

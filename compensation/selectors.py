@@ -1,0 +1,116 @@
+"""Reads of what the parties reported: applied discounts (Scheme P) and energy-aid claims (Scheme E).
+
+**Available balance** (DOMAIN "Balance"; the rule of this system, version 1). A recipient is
+(trader, contract_no, sub-user); the holder's own household has no sub-user. For month M of year
+Y, a recipient's *available* balance is::
+
+    available = ContractLine.balance_eur (M's version in force: what was credited in Y up to and
+                including M, as of that run)
+              - Σ applied_eur of the recipient's ACCEPTED AppliedLines for the months January..M of Y
+
+Applied lines of later months do not count (M's list is M's view); the balance lapses on
+31 December, so nothing of year Y-1 counts. An applied line is the recipient's when it has the
+same trader and contract number and either the same sub-user code (``""`` for the holder) or,
+for a sub-user, the same person (the code may have changed since). ``available`` may be negative
+when a re-run lowered what was credited below what had already been applied: the recovery items'
+business; the applied check then refuses any further amount but zero.
+
+It is one correlated sub-query inside the list's own query (no per-row query): the month is
+matched with ``IN`` (January..M), so each row is a few seeks on the unique index of accepted
+lines (trader, month, contract_no, sub_user_code).
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from compensation.models import AppliedLine, ClaimLine, Submission
+from eligibility.models import ContractLine, MonthRun
+
+MONEY: "DecimalField[Decimal, Decimal]" = DecimalField(max_digits=12, decimal_places=2)
+
+
+def months_of_year_to(month: date) -> list[date]:
+    """January .. ``month`` of its year, each as its first day."""
+    return [date(month.year, m, 1) for m in range(1, month.month + 1)]
+
+
+def applied_in_year_expression(*, month: date) -> Coalesce:
+    """Σ accepted applied EUR of the outer ``ContractLine``'s recipient for January..``month``."""
+    applied = (
+        AppliedLine.objects.filter(
+            Q(sub_user_code=OuterRef("sub_user_code")) | Q(sub_user_id=OuterRef("sub_user_id")),
+            trader_id=OuterRef("trader_id"),
+            month__in=months_of_year_to(month),
+            accepted=True,
+            contract_no=OuterRef("contract_no"),
+        )
+        .order_by()
+        .values("trader_id")
+        .annotate(total=Sum("applied_eur"))
+        .values("total")
+    )
+    return Coalesce(Subquery(applied, output_field=MONEY), Value(Decimal("0.00")), output_field=MONEY)
+
+
+def contract_lines_with_available(*, run: MonthRun, trader_id: int) -> QuerySet[ContractLine]:
+    """The trader's contract lines of ``run``, each annotated ``applied_eur`` (accepted in the
+    year up to the run's month) and ``available_eur`` (see the module docstring)."""
+    return (
+        ContractLine.objects.filter(run=run, trader_id=trader_id)
+        .annotate(applied_eur=applied_in_year_expression(month=run.month))
+        .annotate(available_eur=F("balance_eur") - F("applied_eur"))
+    )
+
+
+def latest_accepted_applied_id(*, trader_id: int, month: date) -> int:
+    """The newest accepted applied line of the trader for January..``month`` (0 if none): what
+    changes a list's available balances, so it goes into the list's ETag."""
+    newest = AppliedLine.objects.filter(
+        trader_id=trader_id, month__in=months_of_year_to(month), accepted=True
+    ).aggregate(newest=Max("id"))["newest"]
+    return int(newest or 0)
+
+
+def accepted_applied_recipients(
+    *, trader_id: int, month: date, contract_nos: Iterable[str]
+) -> set[tuple[str, str | int]]:
+    """Recipients of the given contracts that already have an accepted line for ``month``: each
+    as ``(contract_no, sub_user_code)`` and, for sub-users, ``(contract_no, person id)`` too."""
+    found: set[tuple[str, str | int]] = set()
+    for chunk in _chunks(sorted(set(contract_nos))):
+        rows = AppliedLine.objects.filter(
+            trader_id=trader_id, month=month, accepted=True, contract_no__in=chunk
+        ).values_list("contract_no", "sub_user_code", "sub_user_id")
+        for contract_no, code, person in rows:
+            found.add((contract_no, code))
+            if person is not None:
+                found.add((contract_no, person))
+    return found
+
+
+def accepted_claim_keys(*, organisation_id: int, month: date, resource: str) -> set[tuple[str, str]]:
+    """``(object_code, address_code)`` already accepted for the party, month and resource."""
+    return set(
+        ClaimLine.objects.filter(
+            organisation_id=organisation_id, month=month, resource=resource, accepted=True
+        ).values_list("object_code", "address_code")
+    )
+
+
+def submission_by_key(*, organisation_id: int, kind: str, key: str) -> Submission | None:
+    """The party's submission sent with Idempotency-Key ``key`` (None if none)."""
+    if not key:
+        return None
+    return Submission.objects.filter(organisation_id=organisation_id, kind=kind, idempotency_key=key).first()
+
+
+CHUNK = 500
+
+
+def _chunks(values: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]

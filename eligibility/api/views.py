@@ -1,0 +1,434 @@
+"""The parties' month lists (INTERFACES §3): eligible contracts and adjustments (traders),
+eligible objects (DSOs, heat suppliers, traders), eligible addresses (local governments).
+
+Every list is scoped to the caller's organisation by its selector: another party's rows are
+simply not there. JSON is keyset-paginated (``next``, ``results``; ``?page_size=`` up to 1000)
+with a signed cursor that pins the version; ``Accept: text/csv`` (or ``?format=csv``) streams the
+whole list of the version in force. Each answer carries a weak ``ETag`` (the version, and for
+eligible contracts the trader's newest accepted applied line, which moves the balances) and
+honours ``If-None-Match`` (304).
+
+Each pull is audited once per request (``list.pull``: list, month, run, version, rows, format),
+before the rows are sent: a CSV's row count comes from one ``COUNT`` of the same query, so the
+trail records what was offered even if the client stops reading half-way.
+"""
+
+import hashlib
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django.db.models import CharField, Func, Model, QuerySet
+from django.http import HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+from rest_framework.views import APIView
+
+from aldis.api.csv import CsvListMixin, csv_response, raw_rows, wants_csv
+from aldis.api.months import month_from_path, month_label, pinned_run, run_in_force
+from aldis.api.pagination import KeysetPaginator, next_link, page_size_of
+from aldis.api.permissions import caller_client, caller_organisation
+from aldis.api.serializers import error_responses
+from aldis.organisations.models import Organisation, OrganisationKind
+from audit.services import audit_record
+from compensation.selectors import contract_lines_with_available, latest_accepted_applied_id
+from eligibility.api import serializers as out
+from eligibility.models import MonthRun
+from eligibility.selectors import (
+    party_eligible_objects,
+    territory_eligible_addresses,
+    trader_adjustment_lines,
+)
+
+CENT = Decimal("0.01")
+
+
+def _money(value: Any) -> str:
+    """An amount with two decimals: a ``Decimal`` (PostgreSQL, or Django's converters), or the
+    int/float SQLite's driver gives for a raw numeric value, read through its shortest ``str``
+    (never formatted as a binary float) and quantised to the cent it stands for."""
+    if isinstance(value, str):  # already written by the database (``MoneyText``)
+        return value
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return f"{Decimal(str(value)).quantize(CENT):.2f}"
+
+
+class MoneyText(Func):
+    """An amount as text written by PostgreSQL (a two-decimal numeric prints as ``25.00``), which
+    spares Python a Decimal per value in a 300,000-row CSV; elsewhere the value itself."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS text)", **extra)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        extra.setdefault("template", "%(expressions)s")
+        return super().as_sql(compiler, connection, **extra)
+
+
+class CategoriesCsv(Func):
+    """A contract line's ``categories`` as the CSV column: ``category:units`` joined by ``;``,
+    computed by the database (no JSON decoding per row in Python)."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = (
+            "COALESCE((SELECT string_agg((e.c ->> 'category') || ':' || (e.c ->> 'units'), ';' ORDER BY e.o) "
+            "FROM jsonb_array_elements(%(expressions)s) WITH ORDINALITY AS e(c, o)), '')"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = (
+            "COALESCE((SELECT group_concat(json_extract(e.value, '$.category') || ':' || "
+            "json_extract(e.value, '$.units'), ';') FROM json_each(%(expressions)s) AS e), '')"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+MONTH_PARAMETER = OpenApiParameter(
+    "month", str, OpenApiParameter.PATH, description="the month, written `YYYY-MM`", pattern=r"^\d{4}-\d{2}$"
+)
+LIST_PARAMETERS = [
+    MONTH_PARAMETER,
+    OpenApiParameter(
+        "cursor",
+        str,
+        OpenApiParameter.QUERY,
+        description="the `next` link's cursor; it pins the version the first page read",
+    ),
+    OpenApiParameter(
+        "page_size", OpenApiTypes.INT, OpenApiParameter.QUERY, description="rows per page, 1 to 1000 (100)"
+    ),
+    OpenApiParameter(
+        "format",
+        str,
+        OpenApiParameter.QUERY,
+        enum=["json", "csv"],
+        description="`csv`: the whole list as CSV (the same as `Accept: text/csv`)",
+    ),
+    OpenApiParameter(
+        "If-None-Match", str, OpenApiParameter.HEADER, description="an `ETag` from an earlier answer (304)"
+    ),
+]
+
+
+class MonthListApi(CsvListMixin, APIView):
+    """One month list. Subclasses name the list, its order, and how a row is written."""
+
+    list_name: ClassVar[str]
+    order: ClassVar[Sequence[str]]
+    json_values: ClassVar[Sequence[str]]  # the ``values()`` a JSON row is written from
+    csv_header: ClassVar[Sequence[str]]
+    csv_values: ClassVar[Sequence[str]]  # the ``values_list()`` a CSV row is written from
+
+    def rows(self, *, run: MonthRun, organisation: Organisation) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def json_row(self, row: dict[str, Any], run: MonthRun) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def csv_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset
+
+    def csv_row(self, values: tuple[Any, ...], run: MonthRun) -> Sequence[Any]:
+        """A row as the database driver gives it (see ``raw_rows``)."""
+        raise NotImplementedError
+
+    def etag_parts(self, *, run: MonthRun, organisation: Organisation) -> list[Any]:
+        return [run.pk]
+
+    def get(self, request: Request, month: str) -> HttpResponseBase:
+        organisation = caller_organisation(request)
+        the_month = month_from_path(month)
+        csv_wanted = wants_csv(request)
+        paginator: KeysetPaginator[Model] = KeysetPaginator(
+            fields=self.order, salt=self.list_name, owner=organisation.pk
+        )
+        size = page_size_of(request)
+        cursor = None if csv_wanted else paginator.read_cursor(request)
+        run = pinned_run(the_month, cursor.run) if cursor else run_in_force(the_month)
+        etag = self._etag(request, run=run, organisation=organisation, csv_wanted=csv_wanted)
+        if etag in _if_none_match(request):
+            self._audit(request, run=run, rows=0, csv_wanted=csv_wanted, not_modified=True)
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        queryset = self.rows(run=run, organisation=organisation)
+        if csv_wanted:
+            total = queryset.count()
+            self._audit(request, run=run, rows=total, csv_wanted=True)
+            values = raw_rows(self.csv_queryset(queryset).order_by(*self.order).values_list(*self.csv_values))
+            return csv_response(
+                self.csv_header,
+                (self.csv_row(v, run) for v in values),
+                filename=f"{self.list_name}-{month_label(the_month)}-v{run.version}.csv",
+                headers={"ETag": etag, "X-Total-Count": str(total), "X-Version": str(run.version)},
+            )
+        page, next_cursor = paginator.page(
+            queryset.values(*self.order, *self.json_values), cursor=cursor, size=size, run=run.pk
+        )
+        self._audit(request, run=run, rows=len(page), csv_wanted=False, paged=cursor is not None)
+        body = {"next": next_link(request, next_cursor), "results": [self.json_row(r, run) for r in page]}
+        return Response(body, headers={"ETag": etag, "X-Version": str(run.version)})
+
+    def _etag(self, request: Request, *, run: MonthRun, organisation: Organisation, csv_wanted: bool) -> str:
+        query = sorted((k, v) for k, v in request.query_params.items() if k != "format")
+        parts = [self.list_name, organisation.pk, *self.etag_parts(run=run, organisation=organisation)]
+        parts += ["csv" if csv_wanted else "json", query]
+        return 'W/"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:32] + '"'
+
+    def _audit(
+        self,
+        request: Request,
+        *,
+        run: MonthRun,
+        rows: int,
+        csv_wanted: bool,
+        paged: bool = False,
+        not_modified: bool = False,
+    ) -> None:
+        data: dict[str, Any] = {
+            "list": self.list_name,
+            "month": month_label(run.month),
+            "run": run.pk,
+            "version": run.version,
+            "rows": rows,
+            "format": "csv" if csv_wanted else "json",
+        }
+        if paged:
+            data["next_page"] = True
+        if not_modified:
+            data["not_modified"] = True
+        audit_record(actor=caller_client(request), action="list.pull", target=run, data=data)
+
+
+def _if_none_match(request: Request) -> set[str]:
+    header = request.headers.get("If-None-Match", "")
+    return {part.strip() for part in header.split(",") if part.strip()}
+
+
+def _list_schema(
+    *, operation_id: str, summary: str, description: str, page: type[Serializer], row: type[Serializer]
+) -> Callable[[Any], Any]:
+    return extend_schema(
+        operation_id=operation_id,
+        tags=["months"],
+        summary=summary,
+        description=description,
+        parameters=LIST_PARAMETERS,
+        responses={
+            (200, "application/json"): OpenApiResponse(page, description="one page"),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description=f"the whole list as CSV, columns as in `{row.Meta.ref_name}`",  # type: ignore[attr-defined]
+            ),
+            304: OpenApiResponse(description="not modified since the `ETag` given in `If-None-Match`"),
+            **error_responses(400, 401, 403, 404, 429),
+        },
+    )
+
+
+class EligibleContractsListApi(MonthListApi):
+    list_name = "eligible_contracts"
+    allowed_org_kinds = (OrganisationKind.TRADER,)
+    order = ("contract_no", "sub_user_code", "id")
+    json_values = ("amount_eur", "available_eur", "categories")
+    csv_header = ("contract_no", "sub_user_code", "amount_eur", "balance_eur", "categories", "version")
+    csv_values = ("contract_no", "sub_user_code", "amount_text", "available_text", "categories_csv")
+
+    def rows(self, *, run: MonthRun, organisation: Organisation) -> QuerySet[Any]:
+        return contract_lines_with_available(run=run, trader_id=organisation.pk)
+
+    def etag_parts(self, *, run: MonthRun, organisation: Organisation) -> list[Any]:
+        return [run.pk, latest_accepted_applied_id(trader_id=organisation.pk, month=run.month)]
+
+    def json_row(self, row: dict[str, Any], run: MonthRun) -> dict[str, Any]:
+        return {
+            "contract_no": row["contract_no"],
+            "sub_user_code": row["sub_user_code"],
+            "amount_eur": _money(row["amount_eur"]),
+            "balance_eur": _money(row["available_eur"]),
+            "categories": list(row["categories"] or []),
+            "version": run.version,
+        }
+
+    def csv_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.annotate(
+            categories_csv=CategoriesCsv("categories"),
+            amount_text=MoneyText("amount_eur"),
+            available_text=MoneyText("available_eur"),
+        )
+
+    def csv_row(self, values: tuple[Any, ...], run: MonthRun) -> Sequence[Any]:
+        contract_no, sub_user_code, amount, available, categories = values
+        return (contract_no, sub_user_code, _money(amount), _money(available), categories, run.version)
+
+    @_list_schema(
+        operation_id="month_eligible_contracts",
+        summary="The month's protected-user list (traders)",
+        description=(
+            "One row per contract and recipient of the version of the month in force (or, with a "
+            "cursor, of the version the first page read): the month's amount, the available balance "
+            "(credited in the year up to this month less what you applied, accepted, for January to "
+            "this month) and the granted categories. `Accept: text/csv` streams the whole list "
+            "(categories as `category:units` joined by `;`). **404** `month_not_computed` when the "
+            "month has no version yet."
+        ),
+        page=out.EligibleContractPageSerializer,
+        row=out.EligibleContractSerializer,
+    )
+    def get(self, request: Request, month: str) -> HttpResponseBase:
+        return super().get(request, month)
+
+
+class AdjustmentsListApi(MonthListApi):
+    list_name = "adjustments"
+    allowed_org_kinds = (OrganisationKind.TRADER,)
+    order = ("contract_no", "sub_user_code", "id")
+    json_values = ("previous_amount_eur", "amount_eur", "delta_eur", "previous_run__version")
+    csv_header = (
+        "contract_no",
+        "sub_user_code",
+        "previous_amount_eur",
+        "amount_eur",
+        "delta_eur",
+        "version",
+        "previous_version",
+    )
+    csv_values = (
+        "contract_no",
+        "sub_user_code",
+        "previous_amount_eur",
+        "amount_eur",
+        "delta_eur",
+        "previous_run__version",
+    )
+
+    def rows(self, *, run: MonthRun, organisation: Organisation) -> QuerySet[Any]:
+        return trader_adjustment_lines(run=run, trader_id=organisation.pk)
+
+    def json_row(self, row: dict[str, Any], run: MonthRun) -> dict[str, Any]:
+        return {
+            "contract_no": row["contract_no"],
+            "sub_user_code": row["sub_user_code"],
+            "previous_amount_eur": _money(row["previous_amount_eur"]),
+            "amount_eur": _money(row["amount_eur"]),
+            "delta_eur": _money(row["delta_eur"]),
+            "version": run.version,
+            "previous_version": row["previous_run__version"],
+        }
+
+    def csv_row(self, values: tuple[Any, ...], run: MonthRun) -> Sequence[Any]:
+        contract_no, code, previous, amount, delta, previous_version = values
+        return (
+            contract_no,
+            code,
+            _money(previous),
+            _money(amount),
+            _money(delta),
+            run.version,
+            previous_version,
+        )
+
+    @_list_schema(
+        operation_id="month_adjustments",
+        summary="Corrections of the month against its previous version (traders)",
+        description=(
+            "When month M is re-run, one row per recipient whose amount changed against the version "
+            "it replaced: `delta_eur` = `amount_eur` - `previous_amount_eur` (signed; a recipient who "
+            "is gone has `amount_eur` 0.00, a new one `previous_amount_eur` 0.00). Empty for a "
+            "month's first version."
+        ),
+        page=out.AdjustmentPageSerializer,
+        row=out.AdjustmentSerializer,
+    )
+    def get(self, request: Request, month: str) -> HttpResponseBase:
+        return super().get(request, month)
+
+
+class EligibleObjectsListApi(MonthListApi):
+    list_name = "eligible_objects"
+    allowed_org_kinds = (
+        OrganisationKind.ELECTRICITY_DSO,
+        OrganisationKind.GAS_DSO,
+        OrganisationKind.HEAT_SUPPLIER,
+        OrganisationKind.TRADER,
+    )
+    order = ("id",)
+    json_values = ("connection__object_code", "resource", "address__code")
+    csv_header = ("object_code", "resource", "address_code", "version")
+    csv_values = ("connection__object_code", "resource", "address__code")
+
+    def rows(self, *, run: MonthRun, organisation: Organisation) -> QuerySet[Any]:
+        return party_eligible_objects(
+            run=run, organisation_id=organisation.pk, as_supplier=organisation.kind == OrganisationKind.TRADER
+        )
+
+    def json_row(self, row: dict[str, Any], run: MonthRun) -> dict[str, Any]:
+        return {
+            "object_code": row["connection__object_code"],
+            "resource": row["resource"],
+            "address_code": row["address__code"],
+            "version": run.version,
+        }
+
+    def csv_row(self, values: tuple[Any, ...], run: MonthRun) -> Sequence[Any]:
+        return (*values, run.version)
+
+    @_list_schema(
+        operation_id="month_eligible_objects",
+        summary="Energy-aid eligible objects (DSOs, heat suppliers, traders)",
+        description=(
+            "The connection objects eligible for energy-supply-cost aid in the month, per resource "
+            "switched on: to a DSO or heat supplier the objects it operates, to a trader the objects "
+            "it supplies."
+        ),
+        page=out.EligibleObjectPageSerializer,
+        row=out.EligibleObjectSerializer,
+    )
+    def get(self, request: Request, month: str) -> HttpResponseBase:
+        return super().get(request, month)
+
+
+class EligibleAddressesListApi(MonthListApi):
+    list_name = "eligible_addresses"
+    allowed_org_kinds = (OrganisationKind.MUNICIPALITY,)
+    order = ("id",)
+    json_values = ("address__code", "resource", "full_address")
+    csv_header = ("address_code", "resource", "full_address", "version")
+    csv_values = ("address__code", "resource", "full_address")
+
+    def rows(self, *, run: MonthRun, organisation: Organisation) -> QuerySet[Any]:
+        return territory_eligible_addresses(run=run, municipality_code=organisation.municipality_code or "")
+
+    def json_row(self, row: dict[str, Any], run: MonthRun) -> dict[str, Any]:
+        return {
+            "address_code": row["address__code"],
+            "resource": row["resource"],
+            "full_address": row["full_address"] or "",
+            "version": run.version,
+        }
+
+    def csv_row(self, values: tuple[Any, ...], run: MonthRun) -> Sequence[Any]:
+        code, resource, full_address = values
+        return (code, resource, full_address or "", run.version)
+
+    @_list_schema(
+        operation_id="month_eligible_addresses",
+        summary="Energy-aid eligible addresses in your territory (local governments)",
+        description=(
+            "The addresses of eligible households in your municipality, for the resources a local "
+            "government handles on submission (electricity for heating, decentralised fuel) in months "
+            "when they count."
+        ),
+        page=out.EligibleAddressPageSerializer,
+        row=out.EligibleAddressSerializer,
+    )
+    def get(self, request: Request, month: str) -> HttpResponseBase:
+        return super().get(request, month)

@@ -1,0 +1,301 @@
+"""``GET /api/v1/months/{YYYY-MM}/eligible-contracts/``: trader A's three recipients of November
+2026 (B-100's two sub-users at 20.00, C-1's holder at 25.00); every amount written out."""
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from aldis.organisations.models import OrganisationKind
+from audit.models import AuditEvent
+from compensation.models import AppliedLine, Submission, SubmissionKind
+from tests.eligibility.api.conftest import (
+    CHILD_1,
+    NOV_2026,
+    OCT_2026,
+    OTHER_TENANT,
+    TENANT,
+    compute,
+    family,
+    token_client,
+    url,
+)
+
+LARGE = [{"category": "large_family", "units": 1, "amount_eur": "25.00"}]
+NEEDY = [{"category": "needy_low_income", "units": 1, "amount_eur": "20.00"}]
+
+
+def row(contract_no, sub_user_code, amount, balance, categories, version=1):
+    return {
+        "contract_no": contract_no,
+        "sub_user_code": sub_user_code,
+        "amount_eur": amount,
+        "balance_eur": balance,
+        "categories": categories,
+        "version": version,
+    }
+
+
+EXPECTED = [
+    row("B-100", TENANT, "20.00", "20.00", NEEDY),
+    row("B-100", OTHER_TENANT, "20.00", "20.00", NEEDY),
+    row("C-1", "", "25.00", "25.00", LARGE),
+]
+
+
+@pytest.fixture
+def world(registers):
+    family(registers)
+    compute(NOV_2026)
+    return registers
+
+
+@pytest.fixture
+def trader(world):
+    return token_client(world.trader_a)
+
+
+def csv_rows(response) -> list[list[str]]:
+    content = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(content)))
+
+
+def test_the_trader_gets_its_list_in_a_stable_order(trader):
+    response = trader.get(url("eligible-contracts"))
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {"next": None, "results": EXPECTED}
+    assert response["X-Version"] == "1"
+
+
+def test_pages_follow_the_cursor(trader):
+    first = trader.get(url("eligible-contracts"), {"page_size": 2}).json()
+    assert first["results"] == EXPECTED[:2]
+    assert first["next"].startswith("http://testserver/api/v1/months/2026-11/eligible-contracts/?")
+
+    second = trader.get(first["next"]).json()
+
+    assert second == {"next": None, "results": EXPECTED[2:]}
+
+
+def test_a_rerun_while_paging_does_not_mix_versions(world, trader):
+    first = trader.get(url("eligible-contracts"), {"page_size": 2}).json()
+    world.disability((CHILD_1, "child", date(2020, 1, 1)))
+    compute(NOV_2026)  # version 2: C-1 now 25.00 + 20.00
+
+    second = trader.get(first["next"]).json()
+    fresh = trader.get(url("eligible-contracts")).json()
+
+    assert second["results"] == [row("C-1", "", "25.00", "25.00", LARGE, version=1)]
+    both = [
+        {"category": "disabled_child", "units": 1, "amount_eur": "20.00"},
+        {"category": "large_family", "units": 1, "amount_eur": "25.00"},
+    ]
+    assert fresh["results"][2] == row("C-1", "", "45.00", "45.00", both, version=2)
+    assert {r["version"] for r in fresh["results"]} == {2}
+
+
+def test_the_balance_is_net_of_what_was_applied_in_the_year(world, trader):
+    compute(OCT_2026)  # October's version: C-1 credited 25.00 in October too
+    compute(NOV_2026)  # November again (version 2), so its balance counts October: 50.00
+    submission = Submission.objects.create(
+        organisation=world.trader_a, kind=SubmissionKind.APPLIED, month=OCT_2026, request_hash="x"
+    )
+    for month, amount, accepted in ((OCT_2026, "20.00", True), (OCT_2026, "5.00", False)):
+        AppliedLine.objects.create(
+            submission=submission,
+            trader=world.trader_a,
+            month=month,
+            line_no=1,
+            contract_no="C-1",
+            applied_eur=Decimal(amount),
+            accepted=accepted,
+        )
+
+    results = trader.get(url("eligible-contracts")).json()["results"]
+
+    assert results[2] == row("C-1", "", "25.00", "30.00", LARGE, version=2)  # 50.00 - 20.00
+    assert results[0]["balance_eur"] == "40.00"  # B-100 tenant: 20.00 + 20.00, nothing applied
+
+
+def test_csv_streams_the_whole_list_and_agrees_with_json(trader):
+    response = trader.get(url("eligible-contracts"), HTTP_ACCEPT="text/csv")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.streaming
+    rows = csv_rows(response)
+    assert rows == [
+        ["contract_no", "sub_user_code", "amount_eur", "balance_eur", "categories", "version"],
+        ["B-100", TENANT, "20.00", "20.00", "needy_low_income:1", "1"],
+        ["B-100", OTHER_TENANT, "20.00", "20.00", "needy_low_income:1", "1"],
+        ["C-1", "", "25.00", "25.00", "large_family:1", "1"],
+    ]
+    as_json = trader.get(url("eligible-contracts"), {"page_size": 1000}).json()["results"]
+    assert [r[:4] for r in rows[1:]] == [
+        [r["contract_no"], r["sub_user_code"], r["amount_eur"], r["balance_eur"]] for r in as_json
+    ]
+
+
+def test_format_csv_in_the_query_works_too(trader):
+    response = trader.get(url("eligible-contracts") + "?format=csv")
+
+    assert response.status_code == 200
+    assert len(csv_rows(response)) == 4
+
+
+def test_etag_and_if_none_match(world, trader):
+    first = trader.get(url("eligible-contracts"))
+    etag = first["ETag"]
+
+    again = trader.get(url("eligible-contracts"), HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again["ETag"] == etag
+
+    submission = Submission.objects.create(
+        organisation=world.trader_a, kind=SubmissionKind.APPLIED, month=NOV_2026, request_hash="x"
+    )
+    AppliedLine.objects.create(
+        submission=submission,
+        trader=world.trader_a,
+        month=NOV_2026,
+        line_no=1,
+        contract_no="C-1",
+        applied_eur=Decimal("5.00"),
+        accepted=True,
+    )
+    changed = trader.get(url("eligible-contracts"), HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert changed.json()["results"][2]["balance_eur"] == "20.00"
+
+
+def test_every_pull_is_audited_without_personal_data(world, trader):
+    trader.get(url("eligible-contracts"), {"page_size": 2})
+    b"".join(trader.get(url("eligible-contracts"), HTTP_ACCEPT="text/csv").streaming_content)
+
+    events = list(AuditEvent.objects.filter(action="list.pull").order_by("seq"))
+    run_id = events[0].data["run"]
+    assert [e.data for e in events] == [
+        {
+            "list": "eligible_contracts",
+            "month": "2026-11",
+            "run": run_id,
+            "version": 1,
+            "rows": 2,
+            "format": "json",
+        },
+        {
+            "list": "eligible_contracts",
+            "month": "2026-11",
+            "run": run_id,
+            "version": 1,
+            "rows": 3,
+            "format": "csv",
+        },
+    ]
+    assert events[0].actor_type == "api_client"
+    assert all(TENANT not in str(e.data) for e in events)
+
+
+def test_another_trader_sees_nothing_of_it(world, api_as):
+    other, _ = api_as(OrganisationKind.TRADER)
+
+    response = other.get(url("eligible-contracts"))
+
+    assert response.status_code == 200
+    assert response.json() == {"next": None, "results": []}
+
+
+def test_another_traders_cursor_is_refused(world, trader, api_as):
+    first = trader.get(url("eligible-contracts"), {"page_size": 1}).json()
+    other, _ = api_as(OrganisationKind.TRADER)
+
+    response = other.get(first["next"])
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize("kind", ["municipality", "electricity_dso", "portal", "register"])
+def test_other_kinds_are_refused(world, api_as, kind):
+    client, _ = api_as(kind)
+
+    response = client.get(url("eligible-contracts"))
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+
+
+def test_without_a_token_401(world, api):
+    assert api.get(url("eligible-contracts")).status_code == 401
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-1", "abcd-ef", "2026-11-01", "0000-01"])
+def test_a_bad_month_is_400(trader, month):
+    response = trader.get(url("eligible-contracts", month))
+
+    assert response.status_code == 400
+    body = response.json()["error"]
+    assert (body["code"], list(body["details"])) == ("invalid", ["month"])
+
+
+def test_a_month_not_computed_is_404(trader):
+    response = trader.get(url("eligible-contracts", "2026-12"))
+
+    assert response.status_code == 404
+    assert response.json()["error"] == {
+        "code": "month_not_computed",
+        "message": "Month 2026-12 has no computed version in force yet.",
+        "details": {"month": "2026-12"},
+    }
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "eyJyIjoxfQ:abc:def", "a" * 300])
+def test_a_forged_cursor_is_400(trader, cursor):
+    response = trader.get(url("eligible-contracts"), {"cursor": cursor})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize("size", ["0", "1001", "-1", "x"])
+def test_a_bad_page_size_is_400(trader, size):
+    response = trader.get(url("eligible-contracts"), {"page_size": size})
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["details"]) == ["page_size"]
+
+
+def test_errors_are_json_even_when_csv_was_asked(trader):
+    response = trader.get(url("eligible-contracts", "2026-12"), HTTP_ACCEPT="text/csv")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "month_not_computed"
+
+
+@pytest.mark.parametrize("size", ["\u00b2", "\uff11\uff10", "99999999999999999999"])
+def test_odd_digits_in_the_page_size_are_400(trader, size):
+    assert trader.get(url("eligible-contracts"), {"page_size": size}).status_code == 400
+
+
+def test_fullwidth_digits_are_not_a_month(trader):
+    assert trader.get(url("eligible-contracts", "\uff12\uff10\uff12\uff16-\uff11\uff11")).status_code == 400
+
+
+def test_the_per_client_rate_applies(trader, monkeypatch):
+    from django.core.cache import cache
+
+    from aldis.api.throttling import ApiClientRateThrottle
+
+    monkeypatch.setattr(ApiClientRateThrottle, "THROTTLE_RATES", {"api_client": "2/minute"})
+    cache.clear()
+    statuses = [trader.get(url("eligible-contracts")).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+    error = trader.get(url("eligible-contracts")).json()["error"]
+    assert error["code"] == "throttled"
+    assert error["details"]["retry_after_seconds"] > 0
