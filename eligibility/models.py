@@ -141,8 +141,10 @@ class UnitDecision(models.Model):
     # couple of million rows in one transaction, and PostgreSQL would check every deferred
     # constraint again at commit. Only the run writes them, and they go with it (the ORM's
     # cascade; ``runs._discard_results`` for a failed chunked run).
+    # Indexed by (run, address) and (run, subject), as it is read: no single-column index to
+    # maintain on run, address or subject while a run writes its rows.
     run = models.ForeignKey(
-        MonthRun, on_delete=models.CASCADE, db_constraint=False, related_name="unit_decisions"
+        MonthRun, on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="unit_decisions"
     )
     address = models.ForeignKey(
         "households.Address",
@@ -150,6 +152,7 @@ class UnitDecision(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         db_constraint=False,
+        db_index=False,
         related_name="+",
         help_text="the household the unit goes to (empty when there is none)",
     )
@@ -160,6 +163,7 @@ class UnitDecision(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         db_constraint=False,
+        db_index=False,
         related_name="+",
         help_text="the child or the group I person; empty for a household unit",
     )
@@ -181,11 +185,12 @@ class UnitDecision(models.Model):
 class HouseholdEntitlement(models.Model):
     """A household with at least one granted unit in a run, and the contract its support goes to."""
 
+    # The unique (run, address) serves both: no index of their own.
     run = models.ForeignKey(
-        MonthRun, on_delete=models.CASCADE, db_constraint=False, related_name="entitlements"
+        MonthRun, on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="entitlements"
     )
     address = models.ForeignKey(
-        "households.Address", on_delete=models.PROTECT, db_constraint=False, related_name="+"
+        "households.Address", on_delete=models.PROTECT, db_constraint=False, db_index=False, related_name="+"
     )
     members = models.PositiveIntegerField()
     amount_eur = models.DecimalField(max_digits=8, decimal_places=2)
@@ -251,7 +256,7 @@ class EnergyAidDecision(models.Model):
     sums in cents, the months read and the sanctions records that weighed.
     """
 
-    # No index of its own on run: the unique (run, address) serves it.
+    # No index of its own on run or address: the unique (run, address) serves both.
     run = models.ForeignKey(
         MonthRun,
         on_delete=models.CASCADE,
@@ -260,7 +265,7 @@ class EnergyAidDecision(models.Model):
         related_name="energy_aid_decisions",
     )
     address = models.ForeignKey(
-        "households.Address", on_delete=models.PROTECT, db_constraint=False, related_name="+"
+        "households.Address", on_delete=models.PROTECT, db_constraint=False, db_index=False, related_name="+"
     )
     members = models.PositiveIntegerField()
     income_per_member_eur = models.DecimalField(max_digits=12, decimal_places=2)

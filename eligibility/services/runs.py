@@ -304,8 +304,8 @@ def _start(run: MonthRun, *, chunks: int) -> bool:
 
 def _compute(run: MonthRun, *, chunk: Chunk | None) -> SchemePSummary:
     """Both schemes and the contract lines, for the whole run or one chunk of it."""
-    summary = scheme_p_compute(run=run, chunk=chunk)
-    scheme_e_compute(run=run, chunk=chunk)
+    summary = scheme_p_compute(run=run, chunk=chunk, keep_members=True)
+    scheme_e_compute(run=run, chunk=chunk, members_ready=True)
     contract_lines_compute(run=run, chunk=chunk)
     return summary
 

@@ -156,8 +156,13 @@ def _temp(sql: RunSql, name: str, select: str) -> None:
     sql.temp(name, select)
 
 
-def scheme_e_compute(*, run: MonthRun, chunk: Chunk | None = None) -> SchemeESummary:
+def scheme_e_compute(
+    *, run: MonthRun, chunk: Chunk | None = None, members_ready: bool = False
+) -> SchemeESummary:
     """Compute Scheme E for ``run``; write its household decisions and the parties' lists.
+
+    ``members_ready``: Scheme P ran just before in this transaction and kept its
+    ``household_members`` tables (``keep_members``): they are read, not built again.
 
     ``chunk``: only that chunk's households (the summary then covers what of the run is written
     so far; ``scheme_e_summary`` reads the whole run once every chunk is done).
@@ -196,7 +201,8 @@ def scheme_e_compute(*, run: MonthRun, chunk: Chunk | None = None) -> SchemeESum
         }
     )
     with transaction.atomic():
-        household_members(sql)  # p_member is analysed by Dialect.temp_table
+        if not members_ready:
+            household_members(sql)  # p_member is analysed by Dialect.temp_table
         if chunk is not None:  # every figure below starts from p_member's households
             sql(f"DELETE FROM p_member WHERE NOT ({sql.in_chunk('address_id')})")
         _figures(sql)

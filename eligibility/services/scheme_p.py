@@ -34,12 +34,12 @@ from aldis.feeds.engine import Dialect
 from eligibility.models import Category, MonthRun
 
 RULE_CHOSEN, RULE_QUALIFYING_HOLDER, RULE_MEMBER_HOLDER, RULE_SUB_USER = 1, 2, 3, 4
+# household_members' tables: Scheme E reads them too (``keep_members``).
+MEMBER_TABLES = ("p_alive", "p_member", "p_barred")
 TEMP_TABLES = (
-    "p_alive",
-    "p_member",
+    *MEMBER_TABLES,
     "p_links",
     "p_counted",
-    "p_barred",
     "p_candidate",
     "p_group_i",
     "p_unit",
@@ -156,7 +156,9 @@ def dated(alias: str) -> str:
     return f"{alias}.valid_from <= %(r)s AND ({alias}.valid_to IS NULL OR {alias}.valid_to >= %(r)s)"
 
 
-def scheme_p_compute(*, run: MonthRun, chunk: Chunk | None = None) -> SchemePSummary:
+def scheme_p_compute(
+    *, run: MonthRun, chunk: Chunk | None = None, keep_members: bool = False
+) -> SchemePSummary:
     """Compute Scheme P for ``run`` and write its decisions and entitlements.
 
     Reads the rates from ``run.parameters`` (the values the run recorded when it was requested).
@@ -164,6 +166,8 @@ def scheme_p_compute(*, run: MonthRun, chunk: Chunk | None = None) -> SchemePSum
     still read for the whole country: a unit may go to a household other than its subject's);
     the summary's ``households`` and ``persons_without_address`` then count that chunk's part,
     and its table sums cover whatever of the run is written so far (``scheme_p_totals``).
+    ``keep_members``: leave ``household_members``' tables for Scheme E, which runs next in the
+    same transaction (they cost seconds to build for the country).
     Runs in the caller's transaction; raises on database errors (the caller marks the run failed).
     """
     sql = RunSql(run, chunk)
@@ -180,7 +184,8 @@ def scheme_p_compute(*, run: MonthRun, chunk: Chunk | None = None) -> SchemePSum
         sql("ANALYZE eligibility_householdentitlement")
     summary = _summary(sql)
     for table in TEMP_TABLES:
-        sql(f"DROP TABLE IF EXISTS {'pg_temp' if sql.dialect.postgres else 'temp'}.{table}")
+        if not (keep_members and table in MEMBER_TABLES):
+            sql(f"DROP TABLE IF EXISTS {'pg_temp' if sql.dialect.postgres else 'temp'}.{table}")
     return summary
 
 

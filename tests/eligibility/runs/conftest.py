@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from eligibility.models import Category, HouseholdEntitlement, MonthRun, UnitDecision
+from eligibility.services.scheme_p import RunSql, household_members
 
 
 @dataclass
@@ -33,8 +34,10 @@ class FakeComputation:
     calls: list[int] = field(default_factory=list)
     error: Exception | None = None
 
-    def __call__(self, *, run: MonthRun, chunk: object = None) -> FakeSummary:
+    def __call__(self, *, run: MonthRun, chunk: object = None, keep_members: bool = False) -> FakeSummary:
         self.calls.append(run.pk)
+        if keep_members:  # as the real one: the household tables stay for Scheme E
+            household_members(RunSql(run))
 
         def unit(category: str, granted: bool, amount: str) -> UnitDecision:
             return UnitDecision(
