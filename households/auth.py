@@ -75,7 +75,7 @@ def person_sign_out(request: HttpRequest) -> None:
 def signed_in_person(request: HttpRequest) -> Person | None:
     """The person signed in on this session, or None. The id comes from the session only."""
     person_id = request.session.get(PERSON_SESSION_KEY)
-    if not isinstance(person_id, int):
+    if type(person_id) is not int:  # not a bool (an int subclass), a text or anything else
         return None
     return Person.objects.filter(pk=person_id).first()
 

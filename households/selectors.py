@@ -216,11 +216,13 @@ def oldest_month_kept(*, today: date) -> date:
 
 def next_run_month(*, today: date | None = None) -> date:
     """The month a choice or refusal made now first applies to: the first month, at or after the
-    current month in Latvia, that has no done run yet."""
+    current month in Latvia, that has no run done, queued or running. A run under way may have read
+    the choices already (and each chunk reads them at its own time), so a choice made meanwhile
+    waits for the next month rather than be promised for a month it may miss; a failed run's month
+    is free again."""
     month = (today or riga_today()).replace(day=1)
-    done = set(
-        MonthRun.objects.filter(month__gte=month, status=RunStatus.DONE).values_list("month", flat=True)
-    )
+    taken = (RunStatus.DONE, RunStatus.QUEUED, RunStatus.RUNNING)
+    done = set(MonthRun.objects.filter(month__gte=month, status__in=taken).values_list("month", flat=True))
     while month in done:
         month = add_months(month, 1)
     return month
@@ -251,19 +253,28 @@ def person_household_address(*, person: Person, on: date) -> Address | None:
 def person_allowed_contracts(*, person: Person, on: date) -> list[dict[str, Any]]:
     """The contracts ``person`` may choose for the support from ``on`` (DOMAIN attribution rule 1):
     household contracts valid on ``on`` with a trader that gives the protected-user service, held by
-    the person or a member of their household at the household's address; and the contracts the
-    person is an accepted sub-user of. Each ``{"trader_id", "trader", "contract_no", "address",
+    the person or a member of their household (at any address, as the run honours them: a
+    member's contract at their country house may be chosen); and the contracts the person is an
+    accepted sub-user of. Each ``{"trader_id", "trader", "contract_no", "address",
     "held_by_you", "sub_user"}``, sorted by trader and number."""
     participating = Q(trader__protected_service=True, trader__is_active=True)
     found: dict[tuple[int, str], dict[str, Any]] = {}
     household = person_household_address(person=person, on=on)
     if household is not None:
-        members = {r.person_id for r in address_residents(address=household, on=on)} | {
-            r.person_id for r in address_protected_residents(address=household, on=on)
-        }
+        # Members as the run counts them: declared here, or under temporary protection here and
+        # declared nowhere (one declared elsewhere is a member of that household, not this one).
+        protected = {r.person_id for r in address_protected_residents(address=household, on=on)}
+        declared_elsewhere = set(
+            PopulationRecord.objects.filter(
+                CURRENT, valid_on(on), person_id__in=protected, address__isnull=False
+            ).values_list("person_id", flat=True)
+        )
+        members = {r.person_id for r in address_residents(address=household, on=on)} | (
+            protected - declared_elsewhere
+        )
         members.add(person.pk)
         held = Contract.objects.filter(
-            CURRENT, valid_on(on), participating, address=household, kind="household", holder_id__in=members
+            CURRENT, valid_on(on), participating, kind="household", holder_id__in=members
         ).select_related("trader")
         for contract in held:
             found[(contract.trader_id, contract.contract_no)] = {

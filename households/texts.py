@@ -140,6 +140,23 @@ CONTEST_STATUSES: dict[str, Promise] = {
     ContestStatus.REJECTED: _("Decided: not changed"),
 }
 
+# Where the Bureau referred a data error (``contest_referral_targets``, the feeds' senders).
+REFERRAL_TARGETS: dict[str, Promise] = {
+    "a grid operator or heat supplier": _("a grid operator or heat supplier"),
+    "a trader": _("a trader"),
+    "energy companies and building managers": _("energy companies and building managers"),
+    "municipal social services": _("municipal social services"),
+    "social insurance": _("social insurance"),
+    "the Bureau": _("the Bureau"),
+    "the State Revenue Service": _("the State Revenue Service"),
+    "the address register": _("the address register"),
+    "the disability system": _("the disability system"),
+    "the education register": _("the education register"),
+    "the maintenance guarantee fund": _("the maintenance guarantee fund"),
+    "the population register": _("the population register"),
+    "the sanctions list": _("the sanctions list"),
+}
+
 ERASURE_RULE = _(
     "Data about a month is erased 24 months after the end of that month. Aggregate statistics "
     "without personal data are kept."
@@ -215,6 +232,7 @@ def status_texts(status: dict[str, Any]) -> dict[str, Any]:
             **c,
             "item_text": _text(CONTEST_ITEMS, c["item"]),
             "status_text": _text(CONTEST_STATUSES, c["status"]),
+            "referred_to_text": _text(REFERRAL_TARGETS, c["referred_to"]) if c["referred_to"] else "",
         }
         for c in status["contests"]
     ]

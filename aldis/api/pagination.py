@@ -2,10 +2,14 @@
 
 A page is the rows after the last key of the previous page, in a stable total order whose last
 field is the primary key. The cursor is signed (``django.core.signing``, salted per list) and
-carries the run it was issued for, the caller's organisation and the last key: the run pins the
-version, so a trader paging through month M while it is re-run keeps reading the version it
-started with; any cursor not issued by this server for this list and caller is a 400
+carries the run it was issued for, the caller's organisation and the last row's primary key: the
+run pins the version, so a trader paging through month M while it is re-run keeps reading the
+version it started with; any cursor not issued by this server for this list and caller is a 400
 ``invalid_cursor``, never a 500 and never another party's page.
+
+The cursor is signed, not encrypted: anyone who sees the URL can decode it, and URLs end up in
+access logs. So it carries only internal ids, never the last row's ordering values (a sub-user's
+personal code is one of them); the key to continue after is read back from that row.
 """
 
 import re
@@ -31,7 +35,7 @@ M = TypeVar("M", bound=Model)
 @dataclass(frozen=True)
 class Cursor:
     run: int
-    key: tuple[Any, ...]
+    last_id: int
 
 
 def invalid_cursor(message: str = "The cursor is not valid for this list.") -> ApplicationError:
@@ -72,13 +76,15 @@ def after(fields: Sequence[str], key: Sequence[Any]) -> Q:
 
 
 class KeysetPaginator(Generic[M]):
-    """Pages of ``queryset`` in the order ``fields`` (each ascending; the last one unique).
+    """Pages of ``queryset`` in the order ``fields`` (each ascending; the last one the primary key).
 
     ``salt`` names the list (a cursor of one list is refused by another); ``owner`` is the
     caller's organisation id, signed into the cursor.
     """
 
     def __init__(self, *, fields: Sequence[str], salt: str, owner: int) -> None:
+        if not fields or fields[-1] not in ("id", "pk"):
+            raise ValueError("the last ordering field of a keyset list must be its primary key")
         self.fields = tuple(fields)
         self.salt = f"aldis.api.cursor.{salt}"
         self.owner = owner
@@ -95,14 +101,13 @@ class KeysetPaginator(Generic[M]):
             not isinstance(payload, dict)
             or payload.get("o") != self.owner
             or not isinstance(payload.get("r"), int)
-            or not isinstance(payload.get("k"), list)
-            or len(payload["k"]) != len(self.fields)
+            or not isinstance(payload.get("i"), int)
         ):
             raise invalid_cursor()
-        return Cursor(run=payload["r"], key=tuple(payload["k"]))
+        return Cursor(run=payload["r"], last_id=payload["i"])
 
-    def make_cursor(self, *, run: int, key: Sequence[Any]) -> str:
-        return signing.dumps({"r": run, "o": self.owner, "k": list(key)}, salt=self.salt, compress=True)
+    def make_cursor(self, *, run: int, last_id: int) -> str:
+        return signing.dumps({"r": run, "o": self.owner, "i": last_id}, salt=self.salt, compress=True)
 
     def page(
         self, queryset: QuerySet[M, Any], *, cursor: Cursor | None, size: int, run: int
@@ -110,14 +115,17 @@ class KeysetPaginator(Generic[M]):
         """One page and the cursor of the next one (None on the last page)."""
         ordered = queryset.order_by(*self.fields)
         if cursor is not None:
-            ordered = ordered.filter(after(self.fields, cursor.key))
+            # The last row is looked up in the caller's own (scoped) list: a row that is not there
+            # is not a cursor of this list.
+            key = queryset.filter(pk=cursor.last_id).values_list(*self.fields).first()
+            if key is None:
+                raise invalid_cursor()
+            ordered = ordered.filter(after(self.fields, key))
         rows: list[Any] = list(ordered[: size + 1])
         if len(rows) <= size:
             return rows, None
         rows = rows[:size]
-        last = rows[-1]
-        key = [_attr(last, field) for field in self.fields]
-        return rows, self.make_cursor(run=run, key=key)
+        return rows, self.make_cursor(run=run, last_id=int(_attr(rows[-1], self.fields[-1])))
 
 
 def _attr(row: Any, field: str) -> Any:

@@ -10,7 +10,11 @@ Money moves on these lines, so each is judged alone and kept, accepted or reject
 3. no accepted line for that recipient and month already, and not named earlier in this request
    → else ``duplicate`` (the first mention in a request is judged, every later one refused);
 4. ``applied_eur`` at most the recipient's available balance (``compensation.selectors``) → else
-   ``above_balance``.
+   ``above_balance``. Money applied for M is also spent from the balances of the later months of
+   the year, so a late report for M is checked against each later month's list of the year that
+   has a version in force too (the smallest available balance counts): otherwise a report for
+   October sent after November's, each within its own month's view, could together apply more
+   than was credited.
 
 Every line is stored (``AppliedLine``, 1-based ``line_no``) under one ``Submission`` with the
 totals, the version checked against and the answer; an accepted line stores the recipient's code
@@ -138,6 +142,22 @@ def _list_rows(
     return found
 
 
+def _later_available(
+    month: date, trader_id: int, contract_nos: Sequence[str]
+) -> dict[tuple[str, str | int], Decimal]:
+    """For the months after ``month`` in its year with a version in force: the smallest available
+    balance of each recipient of these contracts over those months' lists (keyed as ``_list_rows``)."""
+    smallest: dict[tuple[str, str | int], Decimal] = {}
+    for later in range(month.month + 1, 13):
+        run = month_run_in_force(month=date(month.year, later, 1))
+        if run is None:
+            continue
+        for key, (_, _, available) in _list_rows(run, trader_id, contract_nos).items():
+            if key not in smallest or available < smallest[key]:
+                smallest[key] = available
+    return smallest
+
+
 def _persons(codes: set[str]) -> dict[str, int]:
     """Person ids of personal codes (current or previous)."""
     ordered = sorted(codes)
@@ -158,6 +178,7 @@ def _judge(lines: list[_Line], run: MonthRun, trader_id: int, month: date) -> No
     unmatched = {line.code for line in valid if line.code and (line.contract_no, line.code) not in listed}
     persons = _persons(unmatched) if unmatched else {}
     already = accepted_applied_recipients(trader_id=trader_id, month=month, contract_nos=contract_nos)
+    later = _later_available(month, trader_id, contract_nos)
     seen: set[tuple[str, str]] = set()
     for line in valid:
         row = listed.get((line.contract_no, line.code))
@@ -178,7 +199,12 @@ def _judge(lines: list[_Line], run: MonthRun, trader_id: int, month: date) -> No
             continue
         seen.add(recipient)
         line.code = code
-        if line.amount is None or line.amount > available:
+        keys: list[tuple[str, str | int]] = [recipient]
+        if person is not None:
+            keys.append((line.contract_no, person))
+        available = min([available, *(later[key] for key in keys if key in later)])
+        # A balance a downward re-run left negative still takes a report of 0.00 (nothing applied).
+        if line.amount is None or line.amount > max(available, Decimal("0.00")):
             line.reject(
                 "above_balance",
                 f"The amount is above the recipient's available balance of {money(available)} EUR.",

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from aldis.api.permissions import caller_client
 from aldis.feeds.api.serializers import ErrorSerializer, InvalidSerializer
 from aldis.organisations.models import OrganisationKind
+from audit.services import audit_record
 from households.api.serializers import StatusInputSerializer, StatusOutputSerializer
 from households.selectors import person_search
 from households.services.person_actions import person_status_read
@@ -47,6 +48,8 @@ class PersonStatusApi(APIView):
         body.is_valid(raise_exception=True)
         person = person_search(term=body.validated_data["personal_code"]).first()
         if person is None:
+            # A lookup that finds nobody is a lookup too (DOMAIN: every status lookup audited).
+            audit_record(actor=caller_client(request), action="status.lookup", data={"found": False})
             raise Http404
         status = person_status_read(person=person, actor=caller_client(request))
         language = body.validated_data["language"]

@@ -3,7 +3,7 @@
 Every function takes the person from the caller's session (never from a form), checks what the
 person may do, writes, and records its audit event in the same transaction with internal ids
 only. A choice or a refusal applies from the *next run's month*: the first month, at or after the
-current month in Latvia, that has no done run yet (``households.selectors.next_run_month``); a
+current month in Latvia, that has no run done or under way (``households.selectors.next_run_month``); a
 month already computed never changes behind the Bureau's back (a contest does that).
 
 * ``contract_choice_set``: the contract must be one ``person_allowed_contracts`` offers on the

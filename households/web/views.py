@@ -118,6 +118,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     person_sign_out(request)
@@ -196,6 +197,7 @@ def demo_sign_in(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @require_POST
 @person_required
 def choose_contract(request: HttpRequest, person: Person) -> HttpResponse:
@@ -227,6 +229,7 @@ def choose_contract(request: HttpRequest, person: Person) -> HttpResponse:
     return _render_status(request, person, contract_form=form, status=400)
 
 
+@never_cache
 @require_POST
 @person_required
 def refuse_service(request: HttpRequest, person: Person) -> HttpResponse:
@@ -242,6 +245,7 @@ def refuse_service(request: HttpRequest, person: Person) -> HttpResponse:
     return HttpResponseRedirect(reverse("status:page") + "#actions")
 
 
+@never_cache
 @require_POST
 @person_required
 def undo_refusal(request: HttpRequest, person: Person) -> HttpResponse:
@@ -255,6 +259,7 @@ def undo_refusal(request: HttpRequest, person: Person) -> HttpResponse:
     return HttpResponseRedirect(reverse("status:page") + "#actions")
 
 
+@never_cache
 @require_POST
 @person_required
 def contest_month(request: HttpRequest, person: Person) -> HttpResponse:

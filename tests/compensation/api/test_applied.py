@@ -193,6 +193,49 @@ def test_what_was_applied_earlier_in_the_year_counts(world, trader):
     assert (within["version"], within["accepted"][0]["balance_eur"]) == (2, "0.00")
 
 
+def test_a_late_report_for_an_earlier_month_cannot_spend_what_a_later_month_used(world, trader):
+    compute(OCT_2026)
+    compute(NOV_2026)  # version 2: C-1 credited 25.00 in October + 25.00 in November = 50.00
+    november = post(trader, [line("C-1", "", "40.00")]).json()
+    assert november["accepted"][0]["balance_eur"] == "10.00"
+
+    # October's own view has 25.00 available, but November's list has only 50.00 - 40.00 = 10.00
+    # left of the year's credit: October may take at most 10.00 (else 65.00 applied of 50.00).
+    above = post(trader, [line("C-1", "", "10.01")], path=url("applied", "2026-10")).json()
+    within = post(trader, [line("C-1", "", "10.00")], path=url("applied", "2026-10")).json()
+
+    assert above["rejected"][0]["reason"] == "above_balance"
+    assert (
+        above["rejected"][0]["message"]
+        == "The amount is above the recipient's available balance of 10.00 EUR."
+    )
+    assert within["accepted"][0]["balance_eur"] == "0.00"
+    assert balances(trader)[2] == "0.00"  # November: 50.00 - 40.00 - 10.00
+
+
+def test_a_balance_left_negative_still_takes_a_report_of_nothing(world, trader):
+    compute(OCT_2026)
+    compute(NOV_2026)  # version 2: C-1 credited 25.00 in October + 25.00 in November = 50.00
+    # 60.00 applied for November, as if accepted before a downward re-run: 50.00 - 60.00 = -10.00.
+    submission = Submission.objects.create(
+        organisation=world.trader_a, kind="applied", month=NOV_2026, request_hash="x" * 64
+    )
+    AppliedLine.objects.create(
+        submission=submission,
+        trader=world.trader_a,
+        month=NOV_2026,
+        line_no=1,
+        contract_no="C-1",
+        applied_eur=Decimal("60.00"),
+        accepted=True,
+    )
+
+    late = post(trader, [line("C-1", "", "0.00"), line("X-404", "", "0.00")], path=url("applied", "2026-10"))
+
+    assert [a["applied_eur"] for a in late.json()["accepted"]] == ["0.00"]
+    assert [r["reason"] for r in late.json()["rejected"]] == ["not_in_list"]
+
+
 def test_a_csv_body_and_the_lines_object(world, trader):
     csv_body = f"applied_eur,contract_no,sub_user_code\r\n5.00,C-1,\r\n7.50,B-100,{TENANT}\r\n1,2\r\n"
     response = post(trader, csv_body, content_type="text/csv")

@@ -5,8 +5,10 @@ import csv
 import io
 from datetime import date
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core import signing
 
 from aldis.organisations.models import OrganisationKind
 from audit.models import AuditEvent
@@ -78,6 +80,20 @@ def test_pages_follow_the_cursor(trader):
     second = trader.get(first["next"]).json()
 
     assert second == {"next": None, "results": EXPECTED[2:]}
+
+
+def test_the_next_link_carries_no_personal_code(trader):
+    # Page 1 ends on TENANT's row (B-100): a cursor is signed, not encrypted, so it must not
+    # carry that row's sub_user_code (URLs reach access logs); it carries ids only.
+    first = trader.get(url("eligible-contracts"), {"page_size": 1}).json()
+    cursor = parse_qs(urlsplit(first["next"]).query)["cursor"][0]
+
+    payload = signing.loads(cursor, salt="aldis.api.cursor.eligible_contracts")
+
+    assert TENANT not in first["next"]
+    assert TENANT not in repr(payload)
+    assert set(payload) == {"r", "o", "i"}
+    assert trader.get(first["next"]).json()["results"] == EXPECTED[1:2]
 
 
 def test_a_rerun_while_paging_does_not_mix_versions(world, trader):

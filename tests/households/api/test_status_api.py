@@ -126,6 +126,9 @@ def test_an_unknown_person_is_404(portal, world):
     response = portal.post(URL, {"personal_code": STRANGER}, format="json")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+    event = AuditEvent.objects.get(action="status.lookup")
+    assert (event.actor_type, event.data, event.target_id) == ("api_client", {"found": False}, "")
+    assert STRANGER not in str(event.data)
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,9 @@ from tests.eligibility.scheme_p.conftest import (
     BUILDING_MANAGER_ORG,
     FLAT_1,
     FLAT_2,
+    HOUSE_2,
     NOV_2026,
+    code,
     person,
 )
 from tests.households.web.world import CHILD_1, DEC_2026, PARENT, TENANT, TODAY, compute
@@ -46,6 +48,17 @@ def test_the_next_run_month_is_the_first_without_a_done_run(world):
     assert next_run_month() == date(2027, 1, 1)
 
 
+@pytest.mark.parametrize("status", [RunStatus.QUEUED, RunStatus.RUNNING])
+def test_a_choice_made_while_the_month_runs_waits_for_the_month_after(world, status):
+    # The run under way may have read the choices already: promising it 2026-12 could be false.
+    run = compute(DEC_2026)
+    run.status = status
+    run.save(update_fields=["status"])
+    assert next_run_month() == date(2027, 1, 1)
+    choice = contract_choice_set(trader_id=world_trader_a(), contract_no="C-1", **act(PARENT))
+    assert choice.valid_from == date(2027, 1, 1)
+
+
 def test_a_failed_run_does_not_count_as_done(world):
     run = compute(DEC_2026)
     run.status = RunStatus.FAILED
@@ -58,10 +71,12 @@ def test_a_failed_run_does_not_count_as_done(world):
 
 def test_the_allowed_contracts_are_those_of_the_household(world, registers):
     # A second contract at FLAT_1 held by the parent at trader B (does not give the service),
-    # one at FLAT_2 (another household), and a building contract the tenant is a sub-user of.
+    # one at FLAT_2 (another household), a building contract the tenant is a sub-user of, and the
+    # parent's contract at a country house (a member's contract elsewhere: rule 1 allows it).
     registers.contracts(
         registers.trader_a,
         ("C-1", PARENT, FLAT_1, date(2020, 1, 1)),
+        ("C-5", PARENT, HOUSE_2, date(2021, 1, 1)),
         ("C-2", TENANT, FLAT_2, date(2020, 1, 1)),
         ("B-100", BUILDING_MANAGER_ORG, BUILDING, date(2005, 1, 1), None, "building"),
     )
@@ -71,16 +86,36 @@ def test_the_allowed_contracts_are_those_of_the_household(world, registers):
     assert [
         (c["contract_no"], c["held_by_you"], c["sub_user"])
         for c in person_allowed_contracts(person=parent, on=DEC_2026)
-    ] == [("C-1", True, False)]
-    # A child of the household may choose the parent's contract (a member holds it).
+    ] == [("C-1", True, False), ("C-5", True, False)]
+    # A child of the household may choose the parent's contracts (a member holds them).
     child_choices = person_allowed_contracts(person=person(CHILD_1), on=DEC_2026)
-    assert [(c["contract_no"], c["held_by_you"]) for c in child_choices] == [("C-1", False)]
+    assert [(c["contract_no"], c["held_by_you"]) for c in child_choices] == [("C-1", False), ("C-5", False)]
     tenant = person_allowed_contracts(person=person(TENANT), on=DEC_2026)
     assert [(c["contract_no"], c["held_by_you"], c["sub_user"]) for c in tenant] == [
         ("B-100", False, True),
         ("C-2", True, False),
     ]
     assert tenant[0]["address"] == "Brīvības iela 1, Rīga"
+
+
+def test_a_protected_person_declared_elsewhere_is_not_a_member_whose_contract_can_be_chosen(world, registers):
+    # The run counts a person under temporary protection as a member only where the population
+    # register places them nowhere: TENANT (declared at FLAT_2) is not a member of FLAT_1, a
+    # refugee declared nowhere is. Offering TENANT's FLAT_1 contract would be a choice the run
+    # then ignores.
+    refugee = code(610)
+    registers.temporary_protection(
+        (TENANT, date(1970, 1, 1), FLAT_1, date(2026, 1, 1), None),
+        (refugee, date(1990, 1, 1), FLAT_1, date(2026, 1, 1), None),
+    )
+    registers.contracts(
+        registers.trader_a,
+        ("C-1", PARENT, FLAT_1, date(2020, 1, 1)),
+        ("C-7", TENANT, FLAT_1, date(2020, 1, 1)),
+        ("C-8", refugee, FLAT_1, date(2020, 1, 1)),
+    )
+    offered = person_allowed_contracts(person=person(PARENT), on=DEC_2026)
+    assert [(c["contract_no"], c["held_by_you"]) for c in offered] == [("C-1", True), ("C-8", False)]
 
 
 def test_choose_a_contract_from_the_next_run(world):

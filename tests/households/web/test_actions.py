@@ -171,3 +171,35 @@ def test_the_person_comes_from_the_session_not_the_form(client, world):
         },
     )
     assert ContestCase.objects.get().person == person(TENANT)
+
+
+def test_a_refused_action_page_is_never_cached(client, world):
+    # The page shown again with the form's errors holds the same personal data as /status/.
+    response = signed_in(client, PARENT).post(reverse("status:contest"), {"month": "2026-11"})
+    assert response.status_code == 400
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+def test_the_register_a_data_error_went_to_is_named_in_the_persons_language(client, world):
+    ContestCase.objects.create(
+        person=person(PARENT),
+        month=date(2026, 11, 1),
+        item="household",
+        text="My son moved out.",
+        status="rejected",
+        decision_reason="The register still shows him at your address.",
+        referred_to="the population register",
+    )
+    page = texts(signed_in(client, PARENT).get(reverse("status:page")))
+    assert "Datu kļūda nodota: Iedzīvotāju reģistrs." in page
+    client.cookies["django_language"] = "en"
+    page = texts(client.get(reverse("status:page")))
+    assert "The data error was passed on to: the population register." in page
+
+
+def test_every_register_a_case_can_be_referred_to_has_words_for_the_person():
+    from households.services.contest_decisions import contest_referral_targets
+    from households.texts import REFERRAL_TARGETS
+
+    assert set(contest_referral_targets()) == set(REFERRAL_TARGETS)

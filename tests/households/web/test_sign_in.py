@@ -180,3 +180,14 @@ def test_signing_in_cycles_the_session_key(client, world, demo):
     before = client.session.session_key
     client.post(reverse("status:demo"), {"personal_code": PARENT})
     assert client.session.session_key != before
+
+
+@pytest.mark.parametrize("value", [True, "1", 1.0, [1], None])
+def test_a_session_value_that_is_not_an_id_signs_nobody_in(client, world, value):
+    # ``True`` is an int to isinstance: it must not read as person 1.
+    session = client.session
+    session[PERSON_SESSION_KEY] = value
+    session.save()
+    response = client.get(reverse("status:page"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("status:sign-in")
