@@ -12,7 +12,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, QuerySet
@@ -22,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
+from aldis.admin_forms import plain_form_add_page
 from aldis.exceptions import ApplicationError
 from audit.services import audit_record
 from eligibility.models import MonthRun, ParameterValue, RunStatus
@@ -279,29 +279,14 @@ class MonthRunAdmin(admin.ModelAdmin):
                     messages.ERROR if run.status == RunStatus.FAILED else messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:eligibility_monthrun_change", args=[run.pk]))
-        # The admin's form helpers take any form; the stubs ask for a ModelForm, which this is not.
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Start a run for a month",
-            "adminform": helpers.AdminForm(
-                form,  # type: ignore[arg-type]
-                [(None, {"fields": ["month"]})],
-                {},
-                model_admin=self,
-            ),
-            "object_id": None,
-            "original": None,
-            "is_popup": False,
-            "to_field": None,
-            "media": self.media + form.media,
-            "inline_admin_formsets": [],
-            "errors": helpers.AdminErrorList(form, []),  # type: ignore[arg-type]
-            "preserved_filters": self.get_preserved_filters(request),
-            "show_save_and_add_another": False,
-            "show_save_and_continue": False,
-            **(extra_context or {}),
-        }
-        return self.render_change_form(request, context, add=True, form_url=form_url)
+        return plain_form_add_page(
+            self,
+            request,
+            form,
+            title="Start a run for a month",
+            form_url=form_url,
+            extra_context=extra_context,
+        )
 
     # --- "Why this amount, or nothing": one person, one month, the run in force ----------------
 

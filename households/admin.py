@@ -25,7 +25,6 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
@@ -37,6 +36,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from aldis.admin_forms import plain_form_add_page
 from aldis.exceptions import ApplicationError
 from aldis.feeds.models import FeedBatch
 from aldis.identifiers import normalise_personal_code
@@ -937,25 +937,14 @@ class CountedChildMarkAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"Mark {mark.pk} added.", messages.SUCCESS)
                 return HttpResponseRedirect(self._mark_url(mark))
-        fieldsets = [(None, {"fields": list(form.fields)})]
-        # The admin's form helpers take any form; the stubs ask for a ModelForm, which this is not.
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Add counted-child mark",
-            "adminform": helpers.AdminForm(form, fieldsets, {}, model_admin=self),  # type: ignore[arg-type]
-            "object_id": None,
-            "original": None,
-            "is_popup": False,
-            "to_field": None,
-            "media": self.media + form.media,
-            "inline_admin_formsets": [],
-            "errors": helpers.AdminErrorList(form, []),  # type: ignore[arg-type]
-            "preserved_filters": self.get_preserved_filters(request),
-            "show_save_and_add_another": False,
-            "show_save_and_continue": False,
-            **(extra_context or {}),
-        }
-        return self.render_change_form(request, context, add=True, form_url=form_url)
+        return plain_form_add_page(
+            self,
+            request,
+            form,
+            title="Add counted-child mark",
+            form_url=form_url,
+            extra_context=extra_context,
+        )
 
     def end_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """End a mark (``counted_child_mark_end``): its last day; then back to the mark."""
