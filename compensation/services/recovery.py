@@ -16,18 +16,22 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from audit.services import audit_record
 from compensation.models import AppliedLine, RecoveryItem, RecoveryStatus
 from eligibility.models import ContractLine, MonthRun, RunStatus
+from households.models import PersonCode
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 BATCH_SIZE = 5000
 
-Recipient = tuple[int, str, str]  # trader id, contract number, sub-user code ("" for the holder)
+# trader id, contract number, and who: the sub-user's person id, 0 for the holder's household, or
+# ``"code:<code>"`` for a code that names nobody ALDIS knows.
+Recipient = tuple[int, str, int | str]
+HOLDER = 0
 
 
 def _eur(value: Any) -> Decimal:
@@ -54,11 +58,29 @@ def _year_runs(run: MonthRun) -> list[int]:
     return [run.pk, *(pk for pk, _ in newest.values())]
 
 
-def _sums(rows: Any, amount: str) -> dict[Recipient, Decimal]:
-    totals: dict[Recipient, Decimal] = defaultdict(lambda: ZERO)
-    for row in rows:
-        totals[(row["trader_id"], row["contract_no"], row["sub_user_code"])] += _eur(row[amount])
-    return totals
+class _Recipients:
+    """Keys recipients by person, so that a sub-user whose personal code changed during the year
+    is still one recipient: a row's person if it has one, else the person its code names (any
+    code they have had), else the code itself."""
+
+    def __init__(self, codes: set[str]) -> None:
+        self.persons = dict(PersonCode.objects.filter(code__in=codes - {""}).values_list("code", "person_id"))
+        self.codes: dict[Recipient, str] = {}
+
+    def key(self, row: dict[str, Any]) -> Recipient:
+        code = row.get("sub_user_code") or ""
+        person = row.get("sub_user_id") or self.persons.get(code)
+        who: int | str = HOLDER if not code and not person else person or f"code:{code}"
+        key = (row["trader_id"], row["contract_no"], who)
+        if code:
+            self.codes[key] = code  # the newest code seen (rows come oldest first)
+        return key
+
+    def sums(self, rows: Any) -> dict[Recipient, Decimal]:
+        totals: dict[Recipient, Decimal] = defaultdict(lambda: ZERO)
+        for row in rows:
+            totals[self.key(row)] += _eur(row["total"])
+        return totals
 
 
 @dataclass
@@ -70,7 +92,7 @@ class RecoverySummary:
 def recovery_items_compute(*, run: MonthRun) -> RecoverySummary:
     """Record, for ``run``'s calendar year, every amount applied but no longer owed.
 
-    The rule (DOMAIN: Balance, Corrections), per recipient = (trader, contract_no, sub_user_code)
+    The rule (DOMAIN: Balance, Corrections), per recipient = (trader, contract_no, sub-user)
     and calendar year Y of ``run.month``:
 
     * credited = Σ ``ContractLine.amount_eur`` of the recipient over the in-force run of each
@@ -82,39 +104,42 @@ def recovery_items_compute(*, run: MonthRun) -> RecoverySummary:
     * if owed back - already > 0, one new ``RecoveryItem`` for that difference, with the year's
       credited and applied figures and ``run`` as the version that found it.
 
-    Recipients are matched on the sub-user's code as both sides store it (the line's code as of
-    its run; the applied line's code as the trader sent it). Nothing is ever reduced or deleted:
+    Recipients are matched by person (``_Recipients``): a sub-user whose personal code changed
+    during the year is one recipient, and the item names the code the trader last reported. Nothing is ever reduced or deleted:
     if a later version credits more again, the earlier items stay for staff to waive.
 
     Runs in the caller's transaction (the monthly run's, right after the re-run's contract lines
-    are written); three grouped queries and one ``bulk_create``, no per-row queries. Idempotent:
+    are written); four grouped queries and one ``bulk_create``, no per-row queries. Idempotent:
     with the same data a second call finds ``already`` equal to owed back and creates nothing.
     """
     year = run.month.year
     year_start, next_year = date(year, 1, 1), date(year + 1, 1, 1)
-    fields = ("trader_id", "contract_no", "sub_user_code")
-    applied = _sums(
+    applied_rows = list(
         AppliedLine.objects.filter(accepted=True, month__gte=year_start, month__lt=next_year)
         .order_by()
-        .values(*fields)
-        .annotate(total=Sum("applied_eur")),
-        "total",
+        .values("trader_id", "contract_no", "sub_user_id", "sub_user_code")
+        .annotate(total=Sum("applied_eur"), last=Max("month"))
+        .order_by("last")
     )
-    if not applied:
+    if not applied_rows:
         return RecoverySummary()
-    credited = _sums(
+    already_rows = list(
+        RecoveryItem.objects.filter(year=year)
+        .order_by()
+        .values("trader_id", "contract_no", "sub_user_code")
+        .annotate(total=Sum("amount_eur"))
+    )
+    recipients = _Recipients({r["sub_user_code"] for r in applied_rows + already_rows})
+    applied = recipients.sums(applied_rows)
+    credited = recipients.sums(
         ContractLine.objects.filter(run_id__in=_year_runs(run))
         .order_by()
-        .values(*fields)
-        .annotate(total=Sum("amount_eur")),
-        "total",
+        .values("trader_id", "contract_no", "sub_user_id")
+        .annotate(total=Sum("amount_eur"))
     )
-    already = _sums(
-        RecoveryItem.objects.filter(year=year).order_by().values(*fields).annotate(total=Sum("amount_eur")),
-        "total",
-    )
+    already = recipients.sums(already_rows)
     items = []
-    for key in sorted(applied):
+    for key in sorted(applied, key=lambda k: (k[0], k[1], str(k[2]))):
         owed_back = applied[key] - credited.get(key, ZERO)
         amount = owed_back - already.get(key, ZERO)
         if amount > 0:
@@ -123,7 +148,7 @@ def recovery_items_compute(*, run: MonthRun) -> RecoverySummary:
                     run=run,
                     trader_id=key[0],
                     contract_no=key[1],
-                    sub_user_code=key[2],
+                    sub_user_code=recipients.codes.get(key, ""),
                     year=year,
                     credited_eur=credited.get(key, ZERO),
                     applied_eur=applied[key],

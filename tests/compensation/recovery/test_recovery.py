@@ -13,10 +13,12 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from compensation.models import AppliedLine, RecoveryItem, RecoveryStatus, Submission, SubmissionKind
 from compensation.services.recovery import recovery_item_update, recovery_items_compute
-from eligibility.models import MonthRun, RunStatus
+from eligibility.models import ContractLine, MonthRun, RunStatus
 from eligibility.services.lines import contract_lines_compute
+from households.models import Address, Person, PersonCode
 from tests.compensation.statements.conftest import staff_user
 from tests.eligibility.scheme_p.conftest import FLAT_1, TRADER_A_ORG, code, resident, run_month
+from tests.organisations.factories import OrganisationFactory
 
 JAN = date(2027, 1, 1)
 FEB = date(2027, 2, 1)
@@ -233,3 +235,51 @@ def test_auditors_cannot_see_recovery_items(item, django_user_model):
     auditor = client_in(django_user_model, "Bureau auditor", username="auditor")
 
     assert auditor.get(reverse("admin:compensation_recoveryitem_changelist")).status_code == 403
+
+
+def test_a_sub_user_whose_code_changed_is_one_recipient(db):
+    # January's line names the sub-user by the old code, February's by the new one; the trader
+    # applied the year's 40.00 in February under the new code. One person, credited 40.00,
+    # applied 40.00: nothing to recover (matched by code, the old code would look 20.00 unpaid
+    # and the new one 20.00 over-applied).
+    old, new = code(400), code(401)
+    tenant = Person.objects.create(personal_code=new)
+    PersonCode.objects.bulk_create([PersonCode(code=old, person=tenant), PersonCode(code=new, person=tenant)])
+    trader = OrganisationFactory.create(kind="trader")
+    address = Address.objects.create(code="200000099")
+    runs = {}
+    for month, sub_user_code in ((JAN, old), (FEB, new)):
+        runs[month] = MonthRun.objects.create(
+            month=month, version=1, status=RunStatus.DONE, knowledge_batch=1, requested_by="test"
+        )
+        ContractLine.objects.create(
+            run=runs[month],
+            trader=trader,
+            contract_no="B-100",
+            sub_user=tenant,
+            sub_user_code=sub_user_code,
+            address=address,
+            amount_eur=Decimal("20.00"),
+            balance_eur=Decimal("20.00"),
+        )
+    submission = Submission.objects.create(
+        organisation=trader, kind=SubmissionKind.APPLIED, month=FEB, request_hash="0" * 64
+    )
+    AppliedLine.objects.create(
+        submission=submission,
+        trader=trader,
+        month=FEB,
+        line_no=1,
+        contract_no="B-100",
+        sub_user_code=new,
+        sub_user=tenant,
+        applied_eur=Decimal("40.00"),
+        accepted=True,
+    )
+
+    assert recovery_items_compute(run=runs[FEB]).items == 0
+
+    # February corrected to nothing: 20.00 credited, 40.00 applied, under the code last reported.
+    ContractLine.objects.filter(run=runs[FEB]).delete()
+    assert recovery_items_compute(run=runs[FEB]).items == 1
+    assert items() == [("B-100", new, 2027, Decimal("20.00"), Decimal("40.00"), Decimal("20.00"))]
