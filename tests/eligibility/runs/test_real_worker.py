@@ -1,8 +1,8 @@
 """A month run through a real Celery worker, against Redis and the test's PostgreSQL database.
 
 ``run_month`` with a broker: the request commits, its task goes through Redis to a separate
-``celery worker`` process, which executes the real computation (a fake cannot reach another
-process) and marks the run done. The worker listens on a queue of its own, and the run task is
+``celery worker`` process, which shares the real computation in three chunks through a chord (a
+fake cannot reach another process) and marks the run done. The worker listens on a queue of its own, and the run task is
 routed there, so a stray worker cannot steal it.
 """
 
@@ -22,7 +22,9 @@ pytestmark = [pytest.mark.real_worker, NEEDS_REDIS]
 
 
 @pytest.fixture
-def worker_queue(transactional_db: None) -> Iterator[str]:
+def worker_queue(transactional_db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    # The worker shares the run in three chunks and a chord (its own settings decide).
+    monkeypatch.setenv("ALDIS_RUN_CHUNKS", "3")
     # The request sends the task itself: route it to this worker's queue.
     with real_worker(
         route=(
@@ -48,7 +50,7 @@ def test_run_month_goes_through_redis_to_a_worker_and_is_done(worker_queue, impo
         run.refresh_from_db()
 
     assert run.status == RunStatus.DONE, run.error
-    assert run.version == 1
+    assert (run.version, run.chunks_done, run.chunks_total) == (1, 3, 3)
     assert run.finished_at is not None
     actions = list(
         AuditEvent.objects.filter(action__startswith="run.")
