@@ -53,6 +53,17 @@ def test_large_family_attributed_in_latvian_by_default(client, world):
     assert "Jūsu statuss" in page
 
 
+def test_the_browsers_language_does_not_choose_english_the_person_does(client, world):
+    signed_in(client, PARENT)
+
+    asked_by_browser = texts(client.get(STATUS, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"))
+    chosen = texts(en(client).get(STATUS, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"))
+
+    assert '<html lang="lv">' in asked_by_browser
+    assert "Jūsu statuss" in asked_by_browser
+    assert '<html lang="en">' in chosen
+
+
 def test_large_family_in_english(client, world):
     page = texts(en(signed_in(client, PARENT)).get(STATUS))
     assert '<html lang="en">' in page
