@@ -142,6 +142,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 # A clearly marked sign-in that picks a synthetic person: only in demo mode (and DEBUG).
 ALDIS_DEMO_SIGN_IN = env.bool("ALDIS_DEMO_SIGN_IN", default=False) and DEBUG
+# A person's session on /status/ ends this long after sign-in (shared computers at service centres).
+ALDIS_PERSON_SESSION_SECONDS = env.int("ALDIS_PERSON_SESSION_SECONDS", default=30 * 60)
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "lv"

@@ -54,9 +54,14 @@ def person_by_code(code: str) -> Person | None:
 
 
 def person_sign_in(request: HttpRequest, person: Person, *, method: str) -> None:
-    """Sign ``person`` in on this session (a new session key), audited ``person.sign_in``."""
+    """Sign ``person`` in on this session (a new session key), audited ``person.sign_in``.
+
+    The session ends ``ALDIS_PERSON_SESSION_SECONDS`` after sign-in (default 30 minutes, far
+    shorter than staff sessions): people check their status on shared computers too.
+    """
     request.session.cycle_key()
     request.session[PERSON_SESSION_KEY] = person.pk
+    request.session.set_expiry(settings.ALDIS_PERSON_SESSION_SECONDS)
     with transaction.atomic():
         audit_record(
             actor=person_actor(person), action="person.sign_in", target=person, data={"method": method}

@@ -164,6 +164,11 @@ def test_demo_sign_in_by_code(client, world, demo):
     assert AuditEvent.objects.get(action="person.sign_in").data == {"method": "demo"}
 
 
+def test_a_persons_session_ends_half_an_hour_after_sign_in(client, world, demo):
+    client.post(reverse("status:demo"), {"personal_code": PARENT})
+    assert client.session.get_expiry_age() == 30 * 60  # staff sessions last 8 hours
+
+
 def test_demo_sign_in_with_an_unknown_code(client, world, demo):
     client.cookies["django_language"] = "en"
     response = client.post(reverse("status:demo"), {"personal_code": STRANGER})
