@@ -114,6 +114,17 @@ def month_run_in_force(*, month: date) -> MonthRun | None:
     return MonthRun.objects.filter(month=month, status=RunStatus.DONE).order_by("-version").first()
 
 
+def month_runs_in_force(*, months_from: date, months_before: date) -> dict[date, int]:
+    """Each month in [months_from, months_before) that has one, to its in-force (newest done) run id."""
+    newest: dict[date, tuple[int, int]] = {}
+    for pk, month, version in MonthRun.objects.filter(
+        month__gte=months_from, month__lt=months_before, status=RunStatus.DONE
+    ).values_list("pk", "month", "version"):
+        if month not in newest or version > newest[month][1]:
+            newest[month] = (pk, version)
+    return {month: pk for month, (pk, _) in newest.items()}
+
+
 def month_run_units(*, run: MonthRun) -> dict[str, int]:
     """Granted units of ``run`` per Scheme P category, every category listed (0 if none)."""
     counts = dict(

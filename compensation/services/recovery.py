@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from compensation.models import AppliedLine, RecoveryItem, RecoveryStatus
-from eligibility.models import ContractLine, MonthRun, RunStatus
+from eligibility.models import ContractLine, MonthRun
+from eligibility.selectors import month_runs_in_force
 from households.models import PersonCode
 
 CENT = Decimal("0.01")
@@ -40,22 +41,13 @@ def _eur(value: Any) -> Decimal:
 
 
 def _year_runs(run: MonthRun) -> list[int]:
-    """The runs that credit the year of ``run``: the newest done version of each other month of
-    that year, and ``run`` itself for its month (it is being written and replaces that month)."""
+    """The runs that credit the year of ``run``: the in-force run of each other month of that
+    year, and ``run`` itself for its month (it is being written and replaces that month)."""
     year_start = run.month.replace(month=1)
-    newest: dict[date, tuple[int, int]] = {}
-    for pk, month, version in (
-        MonthRun.objects.filter(
-            month__gte=year_start,
-            month__lt=year_start.replace(year=year_start.year + 1),
-            status=RunStatus.DONE,
-        )
-        .exclude(month=run.month)
-        .values_list("pk", "month", "version")
-    ):
-        if month not in newest or version > newest[month][1]:
-            newest[month] = (pk, version)
-    return [run.pk, *(pk for pk, _ in newest.values())]
+    in_force = month_runs_in_force(
+        months_from=year_start, months_before=year_start.replace(year=year_start.year + 1)
+    )
+    return [run.pk, *(pk for month, pk in in_force.items() if month != run.month)]
 
 
 class _Recipients:

@@ -20,13 +20,13 @@ Choices where DOMAIN leaves a detail open (rules of this system, version 1):
 """
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Sum
 
 from eligibility.models import AdjustmentLine, ContractLine, MonthRun, RunStatus
+from eligibility.selectors import month_runs_in_force
 from eligibility.services.scheme_p import Chunk, RunSql, dated, known
 
 CENT = Decimal("0.01")
@@ -85,17 +85,6 @@ def _grouped_rows(sql: RunSql) -> list[tuple[Any, ...]]:
     )
 
 
-def _in_force_runs(*, months_from: date, months_before: date) -> list[int]:
-    """The in-force (newest done) run of each month in [months_from, months_before)."""
-    newest: dict[date, tuple[int, int]] = {}
-    for pk, month, version in MonthRun.objects.filter(
-        month__gte=months_from, month__lt=months_before, status=RunStatus.DONE
-    ).values_list("pk", "month", "version"):
-        if month not in newest or version > newest[month][1]:
-            newest[month] = (pk, version)
-    return [pk for pk, _ in newest.values()]
-
-
 def _amounts(run_ids: list[int]) -> dict[Recipient, Decimal]:
     """Each recipient's total amount over the lines of ``run_ids``."""
     if not run_ids:
@@ -126,7 +115,7 @@ def contract_lines_compute(*, run: MonthRun, chunk: Chunk | None = None) -> Cont
     """
     sql = RunSql(run, chunk)
     year_start = run.month.replace(month=1)
-    credited = _amounts(_in_force_runs(months_from=year_start, months_before=run.month))
+    credited = _amounts(list(month_runs_in_force(months_from=year_start, months_before=run.month).values()))
 
     lines: list[ContractLine] = []
     for row in _grouped_rows(sql):
