@@ -28,6 +28,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from aldis.exceptions import ApplicationError
+from aldis.money import eur
 from audit.services import audit_record
 from compensation.exports import statement_export
 from compensation.models import (
@@ -63,10 +64,6 @@ def _month_of(text: str | None) -> date | None:
         return date(year, month, 1)
     except ValueError:
         return None
-
-
-def _eur(value: Any) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 # --- An accessible, server-rendered SVG bar chart (no JavaScript, no CDN) --------------------
@@ -516,7 +513,7 @@ class StatementAdmin(admin.ModelAdmin):
         )
         for row in months:
             for key in ("claimed", "accepted", "rejected", "admin_cost", "total"):
-                row[key] = _eur(row[key])
+                row[key] = eur(row[key])
         selected: date | None = _month_of(request.GET.get("month")) or (
             months[0]["month"] if months else None
         )

@@ -19,13 +19,13 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
+from aldis.money import eur
 from audit.services import audit_record
 from compensation.models import AppliedLine, RecoveryItem, RecoveryStatus
 from eligibility.models import ContractLine, MonthRun
 from eligibility.selectors import month_runs_in_force
 from households.models import PersonCode
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 BATCH_SIZE = 5000
 
@@ -33,11 +33,6 @@ BATCH_SIZE = 5000
 # ``"code:<code>"`` for a code that names nobody ALDIS knows.
 Recipient = tuple[int, str, int | str]
 HOLDER = 0
-
-
-def _eur(value: Any) -> Decimal:
-    """A sum from the database (a float on SQLite) as a Decimal in cents."""
-    return Decimal(str(value or 0)).quantize(CENT)
 
 
 def _year_runs(run: MonthRun) -> list[int]:
@@ -71,7 +66,7 @@ class _Recipients:
     def sums(self, rows: Any) -> dict[Recipient, Decimal]:
         totals: dict[Recipient, Decimal] = defaultdict(lambda: ZERO)
         for row in rows:
-            totals[self.key(row)] += _eur(row["total"])
+            totals[self.key(row)] += eur(row["total"])
         return totals
 
 

@@ -30,6 +30,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from aldis.exceptions import ApplicationError
+from aldis.money import eur
 from aldis.organisations.models import Organisation
 from audit.services import audit_record
 from compensation.models import (
@@ -42,7 +43,6 @@ from compensation.models import (
     SubmissionKind,
 )
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # DOMAIN: "by budget programme (protected users: 29.02.00)".
 PROTECTED_USERS_PROGRAMME = "29.02.00"
@@ -57,11 +57,6 @@ def budget_programme(scheme: str) -> str:
     if scheme == Scheme.PROTECTED_USERS:
         return PROTECTED_USERS_PROGRAMME
     return str(settings.ALDIS_BUDGET_PROGRAMME_ENERGY_AID)
-
-
-def _eur(value: Any) -> Decimal:
-    """A sum from the database (a float on SQLite, None for no rows) as a Decimal in cents."""
-    return Decimal(str(value or 0)).quantize(CENT)
 
 
 @dataclass(frozen=True)
@@ -140,7 +135,7 @@ def statement_totals(*, organisation: Organisation, month: date, scheme: str) ->
             rejected_eur=Sum(amount, filter=rejected),
         )
     )
-    accepted_eur, rejected_eur = _eur(lines["accepted_eur"]), _eur(lines["rejected_eur"])
+    accepted_eur, rejected_eur = eur(lines["accepted_eur"]), eur(lines["rejected_eur"])
     return StatementTotals(
         submissions_through=submissions["through"],
         lines_accepted=lines["lines_accepted"],
@@ -148,7 +143,7 @@ def statement_totals(*, organisation: Organisation, month: date, scheme: str) ->
         claimed_eur=accepted_eur + rejected_eur,
         accepted_eur=accepted_eur,
         rejected_eur=rejected_eur,
-        admin_cost_eur=_eur(submissions["admin_cost"]) if scheme == Scheme.ENERGY_AID else ZERO,
+        admin_cost_eur=eur(submissions["admin_cost"]) if scheme == Scheme.ENERGY_AID else ZERO,
     )
 
 

@@ -25,11 +25,11 @@ from typing import Any
 
 from django.db.models import Sum
 
+from aldis.money import eur
 from eligibility.models import AdjustmentLine, ContractLine, MonthRun, RunStatus
 from eligibility.selectors import month_runs_in_force
 from eligibility.services.scheme_p import Chunk, RunSql, dated, known
 
-CENT = Decimal("0.01")
 BATCH_SIZE = 5000
 
 Recipient = tuple[int, str, int | None]  # trader id, contract number, sub-user person id
@@ -38,11 +38,6 @@ Recipient = tuple[int, str, int | None]  # trader id, contract number, sub-user 
 @dataclass
 class ContractLinesSummary:
     lines: int = 0
-
-
-def _eur(value: Any) -> Decimal:
-    """A sum from the database (a float on SQLite) as a Decimal in cents."""
-    return Decimal(str(value or 0)).quantize(CENT)
 
 
 def _lived_at(alias: str, person: str) -> str:
@@ -95,7 +90,7 @@ def _amounts(run_ids: list[int]) -> dict[Recipient, Decimal]:
         .values("trader_id", "contract_no", "sub_user_id")
         .annotate(total=Sum("amount_eur"))
     )
-    return {(r["trader_id"], r["contract_no"], r["sub_user_id"]): _eur(r["total"]) for r in rows}
+    return {(r["trader_id"], r["contract_no"], r["sub_user_id"]): eur(r["total"]) for r in rows}
 
 
 def contract_lines_compute(*, run: MonthRun, chunk: Chunk | None = None) -> ContractLinesSummary:
@@ -121,7 +116,7 @@ def contract_lines_compute(*, run: MonthRun, chunk: Chunk | None = None) -> Cont
     for row in _grouped_rows(sql):
         address_id, trader_id, contract_no, sub_user_id, sub_user_code, amount, category, units, total = row
         if not lines or lines[-1].address_id != address_id:
-            amount = _eur(amount)
+            amount = eur(amount)
             key: Recipient = (trader_id, contract_no, sub_user_id)
             lines.append(
                 ContractLine(
@@ -137,7 +132,7 @@ def contract_lines_compute(*, run: MonthRun, chunk: Chunk | None = None) -> Cont
                 )
             )
         lines[-1].categories.append(
-            {"category": category, "units": int(units), "amount_eur": str(_eur(total))}
+            {"category": category, "units": int(units), "amount_eur": str(eur(total))}
         )
     ContractLine.objects.bulk_create(lines, batch_size=BATCH_SIZE)
     return ContractLinesSummary(lines=len(lines))
