@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database", default="aldis_bench")
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--trace", type=Path, help="write every import statement's time to this file")
     args = parser.parse_args()
 
     out = ROOT / "bench" / "out"
@@ -74,6 +75,14 @@ def main() -> None:
     import django
 
     django.setup()
+    if args.trace:
+        import logging
+
+        handler = logging.FileHandler(args.trace, mode="w")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        engine_log = logging.getLogger("aldis.feeds.engine")
+        engine_log.setLevel(logging.DEBUG)
+        engine_log.addHandler(handler)
     from django.core.management import call_command
     from django.db import connection
 

@@ -25,19 +25,25 @@ class Person(models.Model):
 
 
 class PersonCode(models.Model):
-    code = models.CharField(max_length=11, unique=True)
+    # Unique by a constraint, not ``unique=True``: that would add a second index for LIKE queries
+    # on PostgreSQL, which no one makes on a code and every import would keep up to date.
+    code = models.CharField(max_length=11)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, db_constraint=False, related_name="codes")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["code"], name="personcode_code_unique")]
 
     def __str__(self) -> str:
         return self.code
 
 
 class Address(models.Model):
-    code = models.CharField(max_length=9, unique=True)
+    code = models.CharField(max_length=9)  # unique by a constraint (see PersonCode)
 
     class Meta:
         ordering = ["code"]
         verbose_name_plural = "addresses"
+        constraints = [models.UniqueConstraint(fields=["code"], name="address_code_unique")]
 
     def __str__(self) -> str:
         return self.code
@@ -57,13 +63,14 @@ class AddressRecord(VersionedRecord):
     parent = models.ForeignKey(
         Address, null=True, blank=True, on_delete=models.PROTECT, db_constraint=False, related_name="+"
     )
-    municipality_code = models.CharField(max_length=10, db_index=True)
+    municipality_code = models.CharField(max_length=10)
     full_address = models.CharField(max_length=255)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["address"], condition=CURRENT, name="addressrecord_one_current"),
         ]
+        indexes = [models.Index(fields=["municipality_code"], name="addressrecord_municipality")]
 
     def __str__(self) -> str:
         return self.full_address

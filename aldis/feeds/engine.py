@@ -22,6 +22,7 @@ import logging
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -39,6 +40,9 @@ logger = logging.getLogger(__name__)
 csv.field_size_limit(sys.maxsize)
 
 ERROR_CAP = 100_000
+# A batch adding at least this many versions, and at least as many as the table holds, drops the
+# table's indexes and builds them again afterwards (see ``indexes_rebuilt_after``).
+REBUILD_MIN_ROWS = 100_000
 VALUE_SHOWN = 80  # characters of a bad value echoed back in an error
 _CHUNK = 1 << 20
 STAGING_TABLES = ("feed_raw", "feed_norm", "feed_in", "feed_delta", "feed_end", "feed_merge")
@@ -133,6 +137,13 @@ class Dialect:
 
     def day_before(self, expr: str) -> str:
         return f"({expr} - 1)" if self.postgres else f"date({expr}, '-1 day')"
+
+    @property
+    def fence(self) -> str:
+        """Ends a subquery that must be computed as written: without it the planner pushes an
+        outer filter down into it (a check meant for each distinct value would run on every row).
+        Neither database pushes a filter into a subquery with a LIMIT or an OFFSET."""
+        return " OFFSET 0" if self.postgres else " LIMIT -1"
 
 
 def _q(name: str) -> str:
@@ -471,7 +482,7 @@ def _distinct_value_errors(ctx: ImportContext, column: Column) -> list[BadRow]:
     col = _q(column.name)
     bad_values = (
         f"SELECT v, r FROM (SELECT d.v, {_column_reason(column, 'd.v')} AS r "
-        f"FROM (SELECT DISTINCT n.{col} AS v FROM feed_norm n) d) y WHERE r IS NOT NULL"
+        f"FROM (SELECT DISTINCT n.{col} AS v FROM feed_norm n{ctx.dialect.fence}) d) y WHERE r IS NOT NULL"
     )
     if not ctx.fetchall(f"{bad_values} LIMIT 1"):
         return []
@@ -512,18 +523,21 @@ def create_persons(ctx: ImportContext, column: str) -> None:
     """Give every personal code of ``column`` not yet known a person of its own."""
     col = _q(column)
     before = ctx.fetchall("SELECT COALESCE(MAX(id), 0) FROM households_person")[0][0]
-    ctx.execute(
+    created = ctx.execute(
         f"INSERT INTO households_person (personal_code) SELECT DISTINCT n.{col} FROM feed_norm n "
         f"WHERE n.{col} IS NOT NULL AND n.{col} < '4' "  # personal codes only (a holder may be an organisation)
         f"AND NOT EXISTS (SELECT 1 FROM households_personcode pc WHERE pc.code = n.{col}) "
         # In index order: a national load then appends to its indexes instead of scattering.
         f"ORDER BY n.{col}"
     )
-    ctx.execute(
-        "INSERT INTO households_personcode (code, person_id) SELECT p.personal_code, p.id "
-        "FROM households_person p WHERE p.id > %(before)s ORDER BY p.personal_code",
-        {"before": before},
-    )
+    with indexes_rebuilt_after(ctx, "households_personcode", new_rows=created) as rebuilding:
+        # In index order, unless the indexes are built afresh after.
+        ordered = "" if rebuilding else " ORDER BY p.personal_code"
+        ctx.execute(
+            "INSERT INTO households_personcode (code, person_id) SELECT p.personal_code, p.id "
+            f"FROM households_person p WHERE p.id > %(before)s{ordered}",
+            {"before": before},
+        )
 
 
 def _version_columns(model: type[Model]) -> list[str]:
@@ -565,9 +579,29 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
         f"WHERE t.id IS NULL OR {changed}",
     )
     counts = PromotionCounts(rows=rows)
-    counts.changed = int(ctx.fetchall("SELECT COUNT(*) FROM feed_delta WHERE old_id IS NOT NULL")[0][0])
-    counts.inserted = int(ctx.fetchall("SELECT COUNT(*) FROM feed_delta WHERE old_id IS NULL")[0][0])
+    changed_rows, all_rows = ctx.fetchall(
+        "SELECT COALESCE(SUM(CASE WHEN old_id IS NULL THEN 0 ELSE 1 END), 0), COUNT(*) FROM feed_delta"
+    )[0]
+    counts.changed, counts.inserted = int(changed_rows), int(all_rows) - int(changed_rows)
 
+    table_name = ctx.model._meta.db_table
+    with indexes_rebuilt_after(ctx, table_name, new_rows=counts.inserted + counts.changed) as rebuilding:
+        _write_versions(ctx, targets, key_match, counts, in_key_order=not rebuilding)
+    if spec.after_promote:
+        spec.after_promote(ctx)
+    if d.postgres:
+        # Fresh statistics for the monthly run's planner (a national file changes the table's size).
+        ctx.execute(f"ANALYZE {table}")
+    return counts
+
+
+def _write_versions(
+    ctx: ImportContext, targets: list[str], key_match: str, counts: PromotionCounts, *, in_key_order: bool
+) -> None:
+    """Supersede the changed versions, add the new ones, and (in a snapshot) end what is missing.
+    ``in_key_order``: add them in key order, so that they go into the table's indexes as appends
+    (not worth a sort when the indexes are built afresh after)."""
+    spec, table = ctx.spec, ctx.table
     all_columns = _version_columns(ctx.model)
     cols = ", ".join(_q(c) for c in all_columns)
     if spec.split_history_on:
@@ -577,11 +611,9 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
         f"WHERE id IN (SELECT old_id FROM feed_delta WHERE old_id IS NOT NULL)"
     )
     new_cols = ", ".join(_q(c) for c in targets)
-    # In key order: the new versions go into the table's indexes as appends, not scattered.
-    in_key_order = ", ".join(_q(k) for k in spec.target_key)
+    order = f" ORDER BY {', '.join(_q(k) for k in spec.target_key)}" if in_key_order else ""
     ctx.execute(
-        f"INSERT INTO {table} ({new_cols}, learned_in_id) SELECT {new_cols}, %(batch)s FROM feed_delta "
-        f"ORDER BY {in_key_order}"
+        f"INSERT INTO {table} ({new_cols}, learned_in_id) SELECT {new_cols}, %(batch)s FROM feed_delta{order}"
     )
     if spec.kind == "snapshot":
         scope = f"AND t.{_q(spec.sender_field)} = %(sender)s" if spec.sender_field else ""
@@ -600,12 +632,54 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
             f"INSERT INTO {table} ({cols}, learned_in_id) SELECT {copied}, %(batch)s FROM {table} t "
             f"WHERE t.id IN (SELECT id FROM feed_end) AND (t.valid_from IS NULL OR t.valid_from <= %(day_before)s)"
         )
-    if spec.after_promote:
-        spec.after_promote(ctx)
-    if d.postgres:
-        # Fresh statistics for the monthly run's planner (a national file changes the table's size).
-        ctx.execute(f"ANALYZE {table}")
-    return counts
+
+
+@contextmanager
+def indexes_rebuilt_after(ctx: ImportContext, table: str, *, new_rows: int) -> Iterator[bool]:
+    """On PostgreSQL, when a batch adds at least ``REBUILD_MIN_ROWS`` rows to ``table`` and at
+    least as many as it holds (a national first load, or a register re-sent whole), drop the
+    table's indexes for the writes and build them again after, in the same transaction. Yields
+    whether it does.
+
+    Keeping a B-tree up to date costs about a microsecond per row and index; building it again
+    from sorted rows costs a fraction of that, so past this size a rebuild is cheaper. The
+    unique indexes come back as they were and are checked in full as they are built: a
+    violation fails the import (the engine's checks make it impossible). An index that a
+    foreign key relies on stays. Dropping an index locks the table until the import commits:
+    reads wait, which for a load this size they do anyway to see whole data.
+    """
+    if not ctx.dialect.postgres or new_rows < REBUILD_MIN_ROWS:
+        yield False
+        return
+    held = ctx.fetchall(
+        "SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = %(t)s::regclass", {"t": table}
+    )
+    if new_rows < held[0][0]:
+        yield False
+        return
+    indexes = ctx.fetchall(
+        "SELECT i.relname, pg_get_indexdef(x.indexrelid), c.conname, pg_get_constraintdef(c.oid) "
+        "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+        "LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid "
+        "AND c.contype IN ('p', 'u') "
+        "WHERE x.indrelid = %(t)s::regclass AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = x.indexrelid) "
+        "ORDER BY i.relname",
+        {"t": table},
+    )
+    rebuild = []
+    for index, index_sql, constraint, constraint_sql in indexes:
+        # Run again through ``execute``, whose named parameters give ``%`` a meaning.
+        index_sql, constraint_sql = index_sql.replace("%", "%%"), (constraint_sql or "").replace("%", "%%")
+        if constraint:
+            ctx.execute(f"ALTER TABLE {_q(table)} DROP CONSTRAINT {_q(constraint)}")
+            rebuild.append(f"ALTER TABLE {_q(table)} ADD CONSTRAINT {_q(constraint)} {constraint_sql}")
+        else:
+            ctx.execute(f"DROP INDEX {_q(index)}")
+            rebuild.append(index_sql)
+    yield True
+    for statement in rebuild:
+        ctx.execute(statement)
 
 
 def _split_history(ctx: ImportContext, all_columns: list[str]) -> None:
