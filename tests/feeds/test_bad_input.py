@@ -8,6 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from aldis.feeds.models import BatchStatus, FeedBatch
 from aldis.identifiers import complete_personal_code
@@ -442,6 +444,26 @@ def test_every_bad_row_is_reported_not_only_the_first(reject):
         (5, "given_name"),
     ]
     assert batch.error_count == 3
+
+
+def test_bad_values_of_a_column_checked_once_per_value_are_reported_on_every_line(reject):
+    """Sixty persons born on two days: on PostgreSQL the staging statistics count few distinct
+    birth dates, so that column is checked once per distinct value (``_checked_by_value``); each
+    bad value is still reported on every line that holds it, and other columns row by row."""
+    codes = [complete_personal_code(f"{day:02d}0180{n:04d}") for day in (1, 2) for n in range(1000, 1030)]
+    rows = [anna(personal_code=code, birth_date=f"1980-01-0{code[1]}") for code in codes]
+    rows[5][POPULATION_HEADER.index("birth_date")] = "1980-02-30"
+    rows[40][POPULATION_HEADER.index("birth_date")] = "1980-02-30"
+    rows[41][POPULATION_HEADER.index("death_date")] = "1970-01-01"
+    with CaptureQueriesContext(connection) as queries:
+        batch = reject("population", POPULATION_HEADER, rows)
+    per_value = any('SELECT DISTINCT n."birth_date"' in q["sql"] for q in queries.captured_queries)
+    assert per_value == ON_POSTGRES
+    assert [(e["line"], e["column"], e["value"], e["reason"]) for e in batch.errors] == [
+        (7, "birth_date", "1980-02-30", "is not a real date"),
+        (42, "birth_date", "1980-02-30", "is not a real date"),
+        (43, "death_date", "1970-01-01", "is before birth_date"),
+    ]
 
 
 def test_a_rejected_file_is_recorded_and_audited(reject):
