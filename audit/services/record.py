@@ -4,6 +4,12 @@ Call it inside the transaction of the change it records, so that the change and 
 commit or roll back together. Appending takes a lock on the chain head (a transaction-scoped
 advisory lock on PostgreSQL; SQLite's IMMEDIATE transactions serialise writers already), so keep
 the surrounding transaction short, or record at its end.
+
+On PostgreSQL the append is one statement, ``aldis_audit_append`` (migration 0003): it takes the
+lock, reads the head, hashes and inserts, so that an API call's audit costs one round trip, not
+five. Python still writes the canonical JSON of everything but the sequence number and the
+previous hash (``_canonical_middle``), so there is one definition of what is hashed, and
+``verify_audit`` checks the result in Python.
 """
 
 import getpass
@@ -82,21 +88,36 @@ def event_hash(
     request_id: str,
     prev_hash: str,
 ) -> str:
-    """SHA-256 over the canonical JSON of an event's content and the previous event's hash."""
-    content = [
-        seq,
-        occurred_at,
-        actor_type,
-        actor_id,
-        action,
-        target_type,
-        target_id,
-        data,
-        request_id,
-        prev_hash,
-    ]
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """SHA-256 over the canonical JSON of an event's content and the previous event's hash: the
+    array ``[seq, occurred_at, ..., request_id, prev_hash]``, keys sorted, no spaces."""
+    middle = _canonical_middle(
+        occurred_at=occurred_at,
+        actor_type=actor_type,
+        actor_id=actor_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        data=data,
+        request_id=request_id,
+    )
+    canonical = f"[{json.dumps(seq)},{middle},{json.dumps(prev_hash)}]"
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical_middle(
+    *,
+    occurred_at: str,
+    actor_type: str,
+    actor_id: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    data: Any,
+    request_id: str,
+) -> str:
+    """The canonical JSON of an event's content between ``seq`` and ``prev_hash`` (no brackets)."""
+    content = [occurred_at, actor_type, actor_id, action, target_type, target_id, data, request_id]
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)[1:-1]
 
 
 def hash_of(event: AuditEvent) -> str:
@@ -114,10 +135,43 @@ def hash_of(event: AuditEvent) -> str:
     )
 
 
-def _lock_chain() -> None:
+def _append(event: AuditEvent) -> None:
+    """Give ``event`` its place in the chain (``seq``, ``prev_hash``, ``hash``) and insert it."""
     if connection.vendor == "postgresql":
+        middle = _canonical_middle(
+            occurred_at=event.occurred_at.isoformat(),
+            actor_type=event.actor_type,
+            actor_id=event.actor_id,
+            action=event.action,
+            target_type=event.target_type,
+            target_id=event.target_id,
+            data=event.data,
+            request_id=event.request_id,
+        )
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+            cursor.execute(
+                "SELECT seq, prev_hash, hash FROM aldis_audit_append(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    _CHAIN_LOCK_KEY,
+                    event.occurred_at,
+                    event.actor_type,
+                    event.actor_id,
+                    event.action,
+                    event.target_type,
+                    event.target_id,
+                    connection.ops.adapt_json_value(event.data, None),
+                    event.request_id,
+                    middle,
+                ],
+            )
+            event.seq, event.prev_hash, event.hash = cursor.fetchone()
+        event._state.adding, event._state.db = False, connection.alias
+        return
+    with transaction.atomic():  # SQLite: an IMMEDIATE transaction serialises the writers
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        event.seq, event.prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        event.hash = hash_of(event)
+        event.save()
 
 
 def audit_record(
@@ -130,28 +184,21 @@ def audit_record(
     ``None``. ``data``: JSON-serialisable details; never personal codes or names (use internal
     ids), since the trail outlives nothing but is read by auditors.
 
-    Runs inside the caller's transaction (a savepoint if one is open, its own otherwise).
+    Runs inside the caller's transaction if one is open (its own otherwise).
     """
     who = Actor.of(actor)
     target_type, target_id = _target(target)
     # Normalise through JSON so that what is hashed is exactly what is read back.
     payload = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
-    with transaction.atomic():
-        _lock_chain()
-        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-        event = AuditEvent(
-            seq=seq,
-            occurred_at=timezone.now(),
-            actor_type=who.type,
-            actor_id=who.id,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            data=payload,
-            request_id=current_request_id(),
-            prev_hash=prev_hash,
-        )
-        event.hash = hash_of(event)
-        event.save()
+    event = AuditEvent(
+        occurred_at=timezone.now(),
+        actor_type=who.type,
+        actor_id=who.id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        data=payload,
+        request_id=current_request_id(),
+    )
+    _append(event)
     return event

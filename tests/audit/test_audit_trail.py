@@ -51,6 +51,19 @@ def test_events_form_a_chain_from_genesis():
     assert (stored.target_type, stored.target_id) == ("thing", "2")
 
 
+def test_the_stored_hash_is_the_hash_of_what_is_stored_whatever_the_text():
+    """On PostgreSQL the database hashes the event (``aldis_audit_append``); it must hash exactly
+    the canonical JSON that ``verify_audit`` recomputes in Python, Latvian letters, quotes,
+    backslashes, nesting and numbers included."""
+    record_three()
+    data = {"b": ["ņ", 1, 2.5, None, 'a \\ and "quotes" / </tag>'], "a": {"z": "Āžē", "y": True}}
+    event = audit_record(actor=SYSTEM, action="test.text", target=("lieta", "ģ/1"), data=data)
+    stored = AuditEvent.objects.get(seq=event.seq)
+    assert stored.data == data
+    assert (stored.seq, stored.prev_hash, stored.hash) == (4, AuditEvent.objects.get(seq=3).hash, event.hash)
+    assert hash_of(stored) == stored.hash
+
+
 def test_a_model_target_is_recorded_by_label_and_pk():
     group = Group.objects.create(name="x")
     event = audit_record(actor=SYSTEM, action="test.model", target=group)
