@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 csv.field_size_limit(sys.maxsize)
 
 ERROR_CAP = 100_000
-# A batch adding at least this many versions, and at least as many as the table holds, drops the
+# A batch adding at least this many rows to a table, and at least as many as it holds, drops the
 # table's indexes and builds them again afterwards (see ``indexes_rebuilt_after``).
 REBUILD_MIN_ROWS = 100_000
 VALUE_SHOWN = 80  # characters of a bad value echoed back in an error
@@ -556,7 +556,10 @@ def create_persons(ctx: ImportContext, column: str) -> None:
     created = ctx.execute(
         f"INSERT INTO households_person (personal_code) SELECT n.{col} FROM feed_norm n "
         f"WHERE n.{col} IS NOT NULL AND n.{col} < '4' "  # personal codes only (a holder may be an organisation)
-        f"AND NOT EXISTS (SELECT 1 FROM households_personcode pc WHERE pc.code = n.{col}) GROUP BY n.{col}"
+        f"AND NOT EXISTS (SELECT 1 FROM households_personcode pc WHERE pc.code = n.{col}) "
+        # Ids in code order: a register's files come sorted by code, and the versioned tables are
+        # written in key order, so they end up clustered by person, as the monthly run reads them.
+        f"GROUP BY n.{col} ORDER BY n.{col}"
     )
     with indexes_rebuilt_after(ctx, "households_personcode", new_rows=created):
         ctx.execute(
@@ -611,8 +614,8 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
     counts.changed, counts.inserted = int(changed_rows), int(all_rows) - int(changed_rows)
 
     table_name = ctx.model._meta.db_table
-    with indexes_rebuilt_after(ctx, table_name, new_rows=counts.inserted + counts.changed) as rebuilding:
-        _write_versions(ctx, targets, key_match, counts, in_key_order=not rebuilding)
+    with indexes_rebuilt_after(ctx, table_name, new_rows=counts.inserted + counts.changed):
+        _write_versions(ctx, targets, key_match, counts)
     if spec.after_promote:
         spec.after_promote(ctx)
     if d.postgres:
@@ -621,12 +624,8 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
     return counts
 
 
-def _write_versions(
-    ctx: ImportContext, targets: list[str], key_match: str, counts: PromotionCounts, *, in_key_order: bool
-) -> None:
-    """Supersede the changed versions, add the new ones, and (in a snapshot) end what is missing.
-    ``in_key_order``: add them in key order, so that they go into the table's indexes as appends
-    (not worth a sort when the indexes are built afresh after)."""
+def _write_versions(ctx: ImportContext, targets: list[str], key_match: str, counts: PromotionCounts) -> None:
+    """Supersede the changed versions, add the new ones, and (in a snapshot) end what is missing."""
     spec, table = ctx.spec, ctx.table
     all_columns = _version_columns(ctx.model)
     cols = ", ".join(_q(c) for c in all_columns)
@@ -637,9 +636,12 @@ def _write_versions(
         f"WHERE id IN (SELECT old_id FROM feed_delta WHERE old_id IS NOT NULL)"
     )
     new_cols = ", ".join(_q(c) for c in targets)
-    order = f" ORDER BY {', '.join(_q(k) for k in spec.target_key)}" if in_key_order else ""
+    # In key order: the new versions go into the indexes as appends, and the table stays
+    # clustered by its key (the monthly run reads it person by person).
+    order = ", ".join(_q(k) for k in spec.target_key)
     ctx.execute(
-        f"INSERT INTO {table} ({new_cols}, learned_in_id) SELECT {new_cols}, %(batch)s FROM feed_delta{order}"
+        f"INSERT INTO {table} ({new_cols}, learned_in_id) SELECT {new_cols}, %(batch)s FROM feed_delta "
+        f"ORDER BY {order}"
     )
     if spec.kind == "snapshot":
         scope = f"AND t.{_q(spec.sender_field)} = %(sender)s" if spec.sender_field else ""
@@ -672,7 +674,7 @@ def indexes_rebuilt_after(ctx: ImportContext, table: str, *, new_rows: int) -> I
     unique indexes come back as they were and are checked in full as they are built: a
     violation fails the import (the engine's checks make it impossible). An index that a
     foreign key relies on stays. Dropping an index locks the table until the import commits:
-    reads wait, which for a load this size they do anyway to see whole data.
+    reads of it wait until then, which only a load as large as the table makes them do.
     """
     if not ctx.dialect.postgres or new_rows < REBUILD_MIN_ROWS:
         yield False
