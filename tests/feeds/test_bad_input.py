@@ -212,6 +212,39 @@ def test_duplicate_key_is_rejected_even_when_written_with_and_without_hyphen(rej
     assert len(batch.errors) == 1
 
 
+def test_fact_rows_repeating_a_key_are_rejected_naming_the_first_line(reject):
+    batch = reject(
+        "income",
+        INCOME_HEADER,
+        [(ANNA, "2024-01", "10.00"), (BERTS, "2024-01", "5.00"), (ANNA, "2024-01", "20.00")],
+    )
+    assert [(e["line"], e["column"], e["reason"]) for e in batch.errors] == [
+        (4, "personal_code", "repeats the key (personal_code, month) of line 2"),
+    ]
+
+
+def test_fact_rows_for_one_person_under_an_old_and_a_new_code_repeat_a_key(world, write_csv):
+    """Anna's code changed (previous_code): an income file naming her under both codes for one
+    month gives her two incomes for it. Rejected like any repeated key, not a failed import."""
+    new_code = complete_personal_code("3250000001")
+    renamed = (new_code, ANNA, "Anna", "Bērziņa", "1980-01-01", "", FLAT_1, "2020-01-01")
+    assert run_import("population", write_csv(POPULATION_HEADER, [renamed]), as_of=AS_OF).status == "applied"
+    before = row_counts()
+    rows = [(ANNA, "2024-01", "10.00"), (new_code, "2024-01", "20.00")]
+    batch = run_import("income", write_csv(INCOME_HEADER, rows), as_of=AS_OF)
+    assert batch.status == BatchStatus.REJECTED
+    assert [(e["line"], e["column"], e["reason"]) for e in batch.errors] == [
+        (3, "personal_code", "repeats the key (personal_code, month) of line 2"),
+    ]
+    assert row_counts() == before
+
+
+def test_a_fact_file_with_bad_values_and_repeated_keys_gets_both_in_one_answer(reject):
+    rows = [(ANNA, "2024-01", "10.00"), (ANNA, "2024-01", "20.00"), (BERTS, "2024-13", "5.00")]
+    batch = reject("income", INCOME_HEADER, rows)
+    assert [(e["line"], e["column"]) for e in batch.errors] == [(3, "personal_code"), (4, "month")]
+
+
 def test_unknown_address_code_is_rejected(reject):
     batch = reject("population", POPULATION_HEADER, [anna(), berts(address_code="199999999")])
     error = error_at(batch, 3, "address_code")
