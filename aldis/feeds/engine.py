@@ -593,12 +593,14 @@ def create_persons(ctx: ImportContext, column: str) -> None:
         # written in key order, so they end up clustered by person, as the monthly run reads them.
         f"GROUP BY n.{col} ORDER BY n.{col}"
     )
-    with indexes_rebuilt_after(ctx, "households_personcode", new_rows=created):
+    with indexes_rebuilt_after(ctx, "households_personcode", new_rows=created) as rebuilt:
         ctx.execute(
             "INSERT INTO households_personcode (code, person_id) SELECT p.personal_code, p.id "
             "FROM households_person p WHERE p.id > %(before)s",
             {"before": before},
         )
+    if rebuilt:  # a load this size changes the plans of every later join on person codes
+        ctx.execute("ANALYZE households_personcode")
 
 
 def _version_columns(model: type[Model]) -> list[str]:
@@ -742,7 +744,6 @@ def indexes_rebuilt_after(ctx: ImportContext, table: str, *, new_rows: int) -> I
     yield True
     for statement in rebuild:
         ctx.execute(statement)
-    ctx.execute(f"ANALYZE {_q(table)}")  # the next statements' plans need its new size
 
 
 def _split_history(ctx: ImportContext, all_columns: list[str]) -> None:

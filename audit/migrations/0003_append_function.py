@@ -20,7 +20,7 @@ BEGIN
     SELECT e.seq, e.hash INTO v_seq, v_prev FROM audit_auditevent e ORDER BY e.seq DESC LIMIT 1;
     v_seq := COALESCE(v_seq, 0) + 1;
     v_prev := COALESCE(v_prev, repeat('0', 64));
-    -- The canonical JSON array of record.event_hash: [seq, <the middle, from Python>, prev_hash].
+    -- The canonical JSON array of record.hash_of: [seq, <the middle, from Python>, prev_hash].
     v_hash := encode(sha256(convert_to('[' || v_seq || ',' || p_middle || ',"' || v_prev || '"]', 'UTF8')), 'hex');
     INSERT INTO audit_auditevent (seq, occurred_at, actor_type, actor_id, action, target_type,
         target_id, data, request_id, prev_hash, hash)

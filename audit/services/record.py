@@ -75,79 +75,32 @@ def _target(target: Any) -> tuple[str, str]:
     raise TypeError("target is a model instance, a (type, id) pair, or None")
 
 
-def event_hash(
-    *,
-    seq: int,
-    occurred_at: str,
-    actor_type: str,
-    actor_id: str,
-    action: str,
-    target_type: str,
-    target_id: str,
-    data: Any,
-    request_id: str,
-    prev_hash: str,
-) -> str:
+def hash_of(event: AuditEvent) -> str:
     """SHA-256 over the canonical JSON of an event's content and the previous event's hash: the
     array ``[seq, occurred_at, ..., request_id, prev_hash]``, keys sorted, no spaces."""
-    middle = _canonical_middle(
-        occurred_at=occurred_at,
-        actor_type=actor_type,
-        actor_id=actor_id,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        data=data,
-        request_id=request_id,
-    )
-    canonical = f"[{json.dumps(seq)},{middle},{json.dumps(prev_hash)}]"
+    canonical = f"[{json.dumps(event.seq)},{_canonical_middle(event)},{json.dumps(event.prev_hash)}]"
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _canonical_middle(
-    *,
-    occurred_at: str,
-    actor_type: str,
-    actor_id: str,
-    action: str,
-    target_type: str,
-    target_id: str,
-    data: Any,
-    request_id: str,
-) -> str:
-    """The canonical JSON of an event's content between ``seq`` and ``prev_hash`` (no brackets)."""
-    content = [occurred_at, actor_type, actor_id, action, target_type, target_id, data, request_id]
+def _canonical_middle(event: AuditEvent) -> str:
+    """The canonical JSON of an event's content between ``seq`` and ``prev_hash`` (no brackets):
+    what ``aldis_audit_append`` hashes on PostgreSQL, between the two it adds itself."""
+    content = [
+        event.occurred_at.isoformat(),
+        event.actor_type,
+        event.actor_id,
+        event.action,
+        event.target_type,
+        event.target_id,
+        event.data,
+        event.request_id,
+    ]
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)[1:-1]
-
-
-def hash_of(event: AuditEvent) -> str:
-    return event_hash(
-        seq=event.seq,
-        occurred_at=event.occurred_at.isoformat(),
-        actor_type=event.actor_type,
-        actor_id=event.actor_id,
-        action=event.action,
-        target_type=event.target_type,
-        target_id=event.target_id,
-        data=event.data,
-        request_id=event.request_id,
-        prev_hash=event.prev_hash,
-    )
 
 
 def _append(event: AuditEvent) -> None:
     """Give ``event`` its place in the chain (``seq``, ``prev_hash``, ``hash``) and insert it."""
     if connection.vendor == "postgresql":
-        middle = _canonical_middle(
-            occurred_at=event.occurred_at.isoformat(),
-            actor_type=event.actor_type,
-            actor_id=event.actor_id,
-            action=event.action,
-            target_type=event.target_type,
-            target_id=event.target_id,
-            data=event.data,
-            request_id=event.request_id,
-        )
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT seq, prev_hash, hash FROM aldis_audit_append(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -161,7 +114,7 @@ def _append(event: AuditEvent) -> None:
                     event.target_id,
                     connection.ops.adapt_json_value(event.data, None),
                     event.request_id,
-                    middle,
+                    _canonical_middle(event),
                 ],
             )
             event.seq, event.prev_hash, event.hash = cursor.fetchone()

@@ -48,7 +48,15 @@ def test_the_indexes_come_back_exactly_as_they_were(rebuild_always, world, impor
     assert len(current(Income)) == 2
 
 
-def test_a_small_batch_into_a_larger_table_keeps_the_indexes(world, import_rows):
+def test_a_batch_smaller_than_its_table_keeps_the_indexes(rebuild_always, world, import_rows):
+    import_rows("income", INCOME_HEADER, [(ANNA, "2024-01", "100.00"), (BERTS, "2024-01", "200.00")])
+    with CaptureQueriesContext(connection) as queries:
+        batch = import_rows("income", INCOME_HEADER, [(ANNA, "2024-02", "100.00")])
+    assert batch.inserted == 1  # one new version into a table of two
+    assert not any(query["sql"].startswith("DROP INDEX") for query in queries.captured_queries)
+
+
+def test_a_batch_below_the_minimum_keeps_the_indexes_even_into_an_empty_table(world, import_rows):
     with CaptureQueriesContext(connection) as queries:
         import_rows("income", INCOME_HEADER, [(ANNA, "2024-01", "100.00")])
     assert not any(query["sql"].startswith("DROP INDEX") for query in queries.captured_queries)
