@@ -238,6 +238,30 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# --- Caches ---------------------------------------------------------------------------------
+# "default" holds the API throttle's request counts per client: in Redis in the production shape,
+# so that every worker counts the same client (a count per process would let a client through
+# once per worker), in-process otherwise. "pages" holds the month lists' rendered first pages,
+# keyed by their ETag, in each process only (personal data does not leave it), for
+# ALDIS_PAGE_CACHE_SECONDS (5 minutes; 0 keeps none).
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "aldis",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}
+    ),
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "TIMEOUT": env.int("ALDIS_PAGE_CACHE_SECONDS", default=300),
+        "OPTIONS": {"MAX_ENTRIES": 256},
+    },
+}
+
 # --- ALDIS ----------------------------------------------------------------------------------
 # Personal data and audit trails are kept this many months, then purged (DOMAIN: Audit and retention).
 ALDIS_RETENTION_MONTHS = env.int("ALDIS_RETENTION_MONTHS", default=24)

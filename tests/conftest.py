@@ -30,6 +30,21 @@ def api_as(db: None) -> Callable[..., tuple[APIClient, Organisation]]:
 
 
 @pytest.fixture(autouse=True)
+def _caches_in_this_process(settings) -> None:
+    """Each test starts with empty caches of its own: the production shape's Redis cache (the
+    suite on PostgreSQL has ``REDIS_URL``) would carry throttle counts from test to test, and
+    clearing it would empty the real worker's broker database too."""
+    settings.CACHES = {
+        alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"test-{alias}"}
+        for alias in settings.CACHES
+    }
+    from django.core.cache import caches
+
+    for alias in settings.CACHES:
+        caches[alias].clear()
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_files(settings) -> None:
     """Tests render the admin without ``collectstatic``; the manifest storage would need it."""
     settings.STORAGES = {

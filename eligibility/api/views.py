@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django.core.cache import caches
 from django.db.models import CharField, Func, Model, QuerySet
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
@@ -159,8 +160,8 @@ class MonthListApi(CsvListMixin, APIView):
         if etag in _if_none_match(request):
             self._audit(request, run=run, rows=0, csv_wanted=csv_wanted, not_modified=True)
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        queryset = self.rows(run=run, organisation=organisation)
         if csv_wanted:
+            queryset = self.rows(run=run, organisation=organisation)
             total = queryset.count()
             self._audit(request, run=run, rows=total, csv_wanted=True)
             values = raw_rows(self.csv_queryset(queryset).order_by(*self.order).values_list(*self.csv_values))
@@ -170,11 +171,23 @@ class MonthListApi(CsvListMixin, APIView):
                 filename=f"{self.list_name}-{month_label(the_month)}-v{run.version}.csv",
                 headers={"ETag": etag, "X-Total-Count": str(total), "X-Version": str(run.version)},
             )
-        page, next_cursor = paginator.page(
-            queryset.values(*self.order, *self.json_values), cursor=cursor, size=size, run=run.pk
+        # A first page is what clients poll: it is kept, rendered, under its ETag (which names
+        # everything its rows depend on) and the URL it was asked with (its ``next`` link's).
+        page_key = (
+            None if cursor else hashlib.sha256(f"{etag} {request.build_absolute_uri()}".encode()).hexdigest()
         )
-        self._audit(request, run=run, rows=len(page), csv_wanted=False, paged=cursor is not None)
-        body = {"next": next_link(request, next_cursor), "results": [self.json_row(r, run) for r in page]}
+        body = caches["pages"].get(page_key) if page_key else None
+        if body is None:
+            page, next_cursor = paginator.page(
+                self.rows(run=run, organisation=organisation).values(*self.order, *self.json_values),
+                cursor=cursor,
+                size=size,
+                run=run.pk,
+            )
+            body = {"next": next_link(request, next_cursor), "results": [self.json_row(r, run) for r in page]}
+            if page_key:
+                caches["pages"].set(page_key, body)
+        self._audit(request, run=run, rows=len(body["results"]), csv_wanted=False, paged=cursor is not None)
         return Response(body, headers={"ETag": etag, "X-Version": str(run.version)})
 
     def _etag(self, request: Request, *, run: MonthRun, organisation: Organisation, csv_wanted: bool) -> str:

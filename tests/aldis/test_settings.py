@@ -55,7 +55,8 @@ def test_settings_read_everything_from_the_environment(debug):
         "--no-imports",
         "-c",
         "from django.conf import settings as s; "
-        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, s.DEBUG)",
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, s.DEBUG, "
+        "s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION'], s.CACHES['pages']['BACKEND'])",
         DJANGO_DEBUG=debug,
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DATABASE_URL="postgres://aldis@db.example:5432/aldis",
@@ -67,6 +68,10 @@ def test_settings_read_everything_from_the_environment(debug):
         "False",
         "redis://broker.example:6379/0",
         "True" if debug == "true" else "False",
+        # The throttle's counts are shared by every worker; rendered pages stay in each process.
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://broker.example:6379/0",
+        "django.core.cache.backends.locmem.LocMemCache",
     ]
 
 
@@ -76,8 +81,12 @@ def test_embedded_mode_defaults_to_sqlite_and_in_process_tasks():
         "--no-imports",
         "-c",
         "from django.conf import settings as s; "
-        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)",
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CACHES['default']['BACKEND'])",
         DJANGO_DEBUG="true",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "True"]
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "True",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]

@@ -9,6 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import signing
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from aldis.organisations.models import OrganisationKind
 from audit.models import AuditEvent
@@ -188,6 +190,43 @@ def test_etag_and_if_none_match(world, trader):
     assert changed.json()["results"][2]["balance_eur"] == "20.00"
 
 
+def test_a_polled_first_page_is_kept_but_every_pull_is_audited_and_balances_follow(world, trader):
+    with CaptureQueriesContext(connection) as first:
+        assert trader.get(url("eligible-contracts")).json()["results"] == EXPECTED
+    with CaptureQueriesContext(connection) as again:
+        assert trader.get(url("eligible-contracts")).json()["results"] == EXPECTED
+
+    def reads_the_list(queries) -> bool:
+        return any('FROM "eligibility_contractline"' in q["sql"] for q in queries.captured_queries)
+
+    assert reads_the_list(first)
+    assert not reads_the_list(again)  # the rendered page, kept under its ETag
+    assert [e.data["rows"] for e in AuditEvent.objects.filter(action="list.pull")] == [3, 3]
+
+    submission = Submission.objects.create(
+        organisation=world.trader_a, kind=SubmissionKind.APPLIED, month=NOV_2026, request_hash="x"
+    )
+    AppliedLine.objects.create(
+        submission=submission,
+        trader=world.trader_a,
+        month=NOV_2026,
+        line_no=1,
+        contract_no="C-1",
+        applied_eur=Decimal("5.00"),
+        accepted=True,
+    )
+    # The newest accepted applied line is part of the ETag, so the kept page is not the answer.
+    assert trader.get(url("eligible-contracts")).json()["results"][2]["balance_eur"] == "20.00"  # 25.00 - 5.00
+
+
+def test_a_kept_first_page_links_to_the_host_it_was_asked_through(trader):
+    by_name = trader.get(url("eligible-contracts"), {"page_size": 2}, HTTP_HOST="localhost").json()
+    by_address = trader.get(url("eligible-contracts"), {"page_size": 2}, HTTP_HOST="127.0.0.1").json()
+
+    assert by_name["next"].startswith("http://localhost/api/v1/months/2026-11/eligible-contracts/?")
+    assert by_address["next"].startswith("http://127.0.0.1/api/v1/months/2026-11/eligible-contracts/?")
+
+
 def test_every_pull_is_audited_without_personal_data(world, trader):
     trader.get(url("eligible-contracts"), {"page_size": 2})
     b"".join(trader.get(url("eligible-contracts"), HTTP_ACCEPT="text/csv").streaming_content)
@@ -315,3 +354,20 @@ def test_the_per_client_rate_applies(trader, monkeypatch):
     error = trader.get(url("eligible-contracts")).json()["error"]
     assert error["code"] == "throttled"
     assert error["details"]["retry_after_seconds"] > 0
+
+
+def test_an_unreachable_rate_store_lets_requests_through_and_is_logged(trader, monkeypatch, caplog):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from aldis.api.throttling import ApiClientRateThrottle
+
+    class Down:
+        def get(self, *args, **kwargs):
+            raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+    monkeypatch.setattr(ApiClientRateThrottle, "cache", Down())
+
+    response = trader.get(url("eligible-contracts"))
+
+    assert response.status_code == 200
+    assert "the rate store cannot be reached (ConnectionError)" in caplog.text
