@@ -12,7 +12,7 @@ from rest_framework import status
 
 from aldis.exceptions import ApplicationError
 from eligibility.models import MonthRun, RunStatus
-from eligibility.selectors import month_run_in_force
+from eligibility.selectors import month_run_in_force_for_lists
 
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
@@ -45,7 +45,7 @@ def month_not_computed(month: date) -> ApplicationError:
 
 def run_in_force(month: date) -> MonthRun:
     """The version of ``month`` in force; 404 ``month_not_computed`` when there is none."""
-    run = month_run_in_force(month=month)
+    run = month_run_in_force_for_lists(month=month)
     if run is None:
         raise month_not_computed(month)
     return run

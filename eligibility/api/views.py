@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from django.core.cache import caches
 from django.db.models import CharField, Func, Model, QuerySet
-from django.http import HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -172,12 +172,15 @@ class MonthListApi(CsvListMixin, APIView):
                 headers={"ETag": etag, "X-Total-Count": str(total), "X-Version": str(run.version)},
             )
         # A first page is what clients poll: it is kept, rendered, under its ETag (which names
-        # everything its rows depend on) and the URL it was asked with (its ``next`` link's).
-        page_key = (
-            None if cursor else hashlib.sha256(f"{etag} {request.build_absolute_uri()}".encode()).hexdigest()
-        )
-        body = caches["pages"].get(page_key) if page_key else None
-        if body is None:
+        # everything its rows depend on), the URL it was asked with (its ``next`` link's) and the
+        # media type it was rendered in.
+        renderer, media_type = request.accepted_renderer, request.accepted_media_type
+        page_key = None
+        if cursor is None:
+            asked = f"{etag} {request.build_absolute_uri()} {media_type}"
+            page_key = hashlib.sha256(asked.encode()).hexdigest()
+        kept = caches["pages"].get(page_key) if page_key else None
+        if kept is None:
             page, next_cursor = paginator.page(
                 self.rows(run=run, organisation=organisation).values(*self.order, *self.json_values),
                 cursor=cursor,
@@ -185,10 +188,16 @@ class MonthListApi(CsvListMixin, APIView):
                 run=run.pk,
             )
             body = {"next": next_link(request, next_cursor), "results": [self.json_row(r, run) for r in page]}
+            kept = (len(page), renderer.render(body, media_type, self.get_renderer_context()))
             if page_key:
-                caches["pages"].set(page_key, body)
-        self._audit(request, run=run, rows=len(body["results"]), csv_wanted=False, paged=cursor is not None)
-        return Response(body, headers={"ETag": etag, "X-Version": str(run.version)})
+                caches["pages"].set(page_key, kept)
+        rows, content = kept
+        self._audit(request, run=run, rows=rows, csv_wanted=False, paged=cursor is not None)
+        return HttpResponse(
+            content,
+            content_type=renderer.media_type,
+            headers={"ETag": etag, "X-Version": str(run.version)},
+        )
 
     def _etag(self, request: Request, *, run: MonthRun, organisation: Organisation, csv_wanted: bool) -> str:
         query = sorted((k, v) for k, v in request.query_params.items() if k != "format")

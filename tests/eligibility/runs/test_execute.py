@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from audit.models import AuditEvent
 from audit.services import Actor
 from eligibility.models import MonthRun, RunStatus, UnitDecision
-from eligibility.selectors import month_run_in_force, month_run_units
+from eligibility.selectors import month_run_in_force, month_run_in_force_for_lists, month_run_units
 from eligibility.services.runs import month_run_execute, month_run_request
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +87,7 @@ def test_a_failed_run_leaves_the_previous_version_in_force(computation):
     assert not UnitDecision.objects.filter(run=second).exists()
     assert UnitDecision.objects.filter(run=first).count() == 4
     assert month_run_in_force(month=NOV) == first
+    assert month_run_in_force_for_lists(month=NOV) == first
     failed = AuditEvent.objects.get(action="run.failed")
     assert failed.data == {"month": "2026-11", "version": 2, "stage": "execute", "error": "RuntimeError"}
 
@@ -97,6 +98,7 @@ def test_no_version_in_force_before_the_first_done(computation):
     month_run_execute(run_id=queued().pk)
 
     assert month_run_in_force(month=NOV) is None
+    assert month_run_in_force_for_lists(month=NOV) is None
 
 
 def test_the_newest_done_version_is_in_force(computation):
@@ -106,6 +108,9 @@ def test_the_newest_done_version_is_in_force(computation):
 
     assert month_run_in_force(month=NOV) == second
     assert third.version == 3
+    for_lists = month_run_in_force_for_lists(month=NOV)
+    assert (for_lists.pk, for_lists.month, for_lists.version) == (second.pk, NOV, 2)
+    assert (for_lists.status, for_lists.total_eur) == (RunStatus.DONE, second.total_eur)  # loaded when used
 
 
 def test_executing_a_finished_run_again_changes_nothing(computation):
