@@ -1,6 +1,6 @@
 """Benchmark: a full monthly run (Scheme P and Scheme E) of the 1.9-million-person country.
 
-    .venv/bin/python bench/month.py [--database aldis_bench] [--month 2026-11]
+    .venv/bin/python bench/month.py [--database aldis_bench] [--month 2026-11] [--trace FILE]
 
 Run after ``bench/feeds.py`` (which leaves the whole country in the database). After a ``VACUUM
 (ANALYZE)`` (the state autovacuum leaves the tables in), measures, in one process: the wall time
@@ -10,16 +10,20 @@ over the same persons (the yardstick: a run should cost at most 3 of it); and a 
 per-household ORM loop over 20,000 households doing the lookups a row-by-row implementation
 would, extrapolated to the country (the run should be at least 50 times faster). Targets: at
 most 60 s, at most 3x the bare aggregate, at most 1 GB, at least 50x the naive loop.
+``--trace FILE`` writes each statement of the run with its seconds (its SQL, never its values).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import resource
 import sys
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -31,6 +35,9 @@ def main() -> None:
     parser.add_argument("--database", default="aldis_bench")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--month", default="2026-11")
+    parser.add_argument(
+        "--trace", type=Path, help="write every statement of the run with its time to this file"
+    )
     args = parser.parse_args()
     os.environ.update(
         DJANGO_SETTINGS_MODULE="aldis.settings",
@@ -62,7 +69,8 @@ def main() -> None:
 
     # 1. The run (in-process: without a broker the task runs when the request commits).
     started = time.monotonic()
-    run = month_run_request(month=month, actor=Actor.operator())
+    with _traced(connection, args.trace):
+        run = month_run_request(month=month, actor=Actor.operator())
     run.refresh_from_db()
     run_seconds = time.monotonic() - started
     if run.status != RunStatus.DONE:
@@ -130,6 +138,25 @@ def main() -> None:
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / f"month-{args.month}.json").write_text(json.dumps(results, indent=2))
+
+
+@contextlib.contextmanager
+def _traced(connection: Any, path: Path | None) -> Iterator[None]:
+    """With ``path``: each statement's seconds and its SQL (never its parameters) written there."""
+    if path is None:
+        yield
+        return
+    with path.open("w") as trace:
+
+        def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            begun = time.monotonic()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                trace.write(f"{time.monotonic() - begun:9.3f}  {' '.join(sql.split())[:400]}\n")
+
+        with connection.execute_wrapper(timed):
+            yield
 
 
 if __name__ == "__main__":

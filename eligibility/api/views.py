@@ -6,7 +6,8 @@ simply not there. JSON is keyset-paginated (``next``, ``results``; ``?page_size=
 with a signed cursor that pins the version; ``Accept: text/csv`` (or ``?format=csv``) streams the
 whole list of the version in force. Each answer carries a weak ``ETag`` (the version, and for
 eligible contracts the trader's newest accepted applied line, which moves the balances) and
-honours ``If-None-Match`` (304).
+honours ``If-None-Match`` (304). Because the ETag names everything a page depends on, a rendered
+first page is kept under it in the process (the ``pages`` cache, ``ALDIS_PAGE_CACHE_SECONDS``).
 
 Each pull is audited once per request (``list.pull``: list, month, run, version, rows, format),
 before the rows are sent: a CSV's row count comes from one ``COUNT`` of the same query, so the
