@@ -430,6 +430,9 @@ class EligibleAddressesListApi(MonthListApi):
     def rows(self, *, run: MonthRun, organisation: Organisation) -> QuerySet[Any]:
         return territory_eligible_addresses(run=run, municipality_code=organisation.municipality_code or "")
 
+    def etag_parts(self, *, run: MonthRun, organisation: Organisation) -> list[Any]:
+        return [run.pk, organisation.municipality_code]  # the territory decides the rows
+
     def json_row(self, row: dict[str, Any], run: MonthRun) -> dict[str, Any]:
         return {
             "address_code": row["address__code"],

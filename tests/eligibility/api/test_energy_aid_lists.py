@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from aldis.organisations.models import OrganisationKind
+from aldis.organisations.models import Organisation, OrganisationKind
 from audit.models import AuditEvent
 from tests.eligibility.api.conftest import token_client, url
 from tests.eligibility.scheme_e.conftest import (
@@ -90,6 +90,27 @@ def test_a_local_government_gets_its_territory_only(world):
     ]
     other = token_client(world.organisations[MUNICIPALITY_B_ORG]).get(url("eligible-addresses", JAN))
     assert other.json() == {"next": None, "results": []}
+
+
+def test_a_changed_territory_is_a_changed_list(world):
+    municipality_a, municipality_b = (
+        world.organisations[c] for c in (MUNICIPALITY_A_ORG, MUNICIPALITY_B_ORG)
+    )
+    client = token_client(municipality_a)
+    first = client.get(url("eligible-addresses", JAN))
+    assert len(first.json()["results"]) == 2
+
+    # Territory B passes to A's organisation (B's ends): neither a 304 nor a kept page of A's
+    # old territory may answer.
+    Organisation.objects.filter(pk=municipality_b.pk).update(is_active=False)
+    Organisation.objects.filter(pk=municipality_a.pk).update(
+        municipality_code=municipality_b.municipality_code
+    )
+    second = client.get(url("eligible-addresses", JAN), HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert second.status_code == 200
+    assert second["ETag"] != first["ETag"]
+    assert second.json() == {"next": None, "results": []}
 
 
 def test_addresses_csv(world):
