@@ -241,7 +241,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- Caches ---------------------------------------------------------------------------------
 # "default" holds the API throttle's request counts per client: in Redis in the production shape,
 # so that every worker counts the same client (a count per process would let a client through
-# once per worker), in-process otherwise. "pages" holds the month lists' rendered first pages,
+# once per worker), in-process otherwise. Short socket timeouts: a hung Redis must cost a request
+# a fraction of a second (the throttle then lets it through), not redis-py's default 5 s. "pages" holds the month lists' rendered first pages,
 # keyed by their ETag, in each process only (personal data does not leave it), for
 # ALDIS_PAGE_CACHE_SECONDS (5 minutes; 0 keeps none).
 CACHES = {
@@ -250,6 +251,7 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "aldis",
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}

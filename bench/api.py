@@ -3,8 +3,10 @@
     .venv/bin/python bench/api.py [--database aldis_bench_api] [--rows 300000] [--clients 20]
 
 Creates a scratch database (dropped and created, then migrated), one trader and one in-force
-version of 2026-11 whose list has ``--rows`` contract lines (written set-based by one
-``INSERT ... SELECT generate_series``). Then measures, in the same run:
+version of 2026-11 whose list has ``--rows`` contract lines, and the trader's year so far: an
+accepted applied line of 2.00 EUR for every one of them in each of January to October (10 x
+``--rows`` lines, which every available balance and the list's ETag read), all written set-based
+by ``INSERT ... SELECT generate_series``. Then measures, in the same run:
 
 1. ``COPY (SELECT ... the list's columns, in its order) TO STDOUT`` of the same rows: the yardstick;
 2. the CSV list (``Accept: text/csv``) streamed in-process through Django's test client: rows/s
@@ -34,6 +36,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +95,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from aldis.identifiers import complete_org_code
     from aldis.organisations.models import ApiClient, Organisation
+    from compensation.models import Submission, SubmissionKind
     from eligibility.models import MonthRun, RunStatus
 
     trader = Organisation.objects.create(
@@ -111,15 +115,33 @@ def main() -> None:
             "FROM generate_series(1, %s) AS i",
             [run.pk, trader.pk, args.rows],
         )
+    for number in range(1, 11):
+        submission = Submission.objects.create(
+            organisation=trader,
+            kind=SubmissionKind.APPLIED,
+            month=date(2026, number, 1),
+            request_hash="bench",
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO compensation_appliedline (submission_id, trader_id, month, line_no, contract_no, "
+                "sub_user_code, applied_eur, accepted, reason, message) "
+                "SELECT %s, %s, %s, i, 'C-' || lpad(i::text, 8, '0'), '', 2.00, true, '', '' "
+                "FROM generate_series(1, %s) AS i",
+                [submission.pk, trader.pk, submission.month, args.rows],
+            )
     # As a list stands when parties pull it, days after the run: vacuumed and checkpointed, so that
     # autovacuum and the checkpoint of the 300,000 new rows do not land inside the measurements.
     connection.close()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE) eligibility_contractline")
+        cursor.execute("VACUUM (ANALYZE) compensation_appliedline")
         cursor.execute("CHECKPOINT")
     connection.close()
     results: dict[str, object] = {"rows": args.rows, "setup_seconds": round(time.monotonic() - started, 1)}
-    print(f"{args.rows} contract lines written in {results['setup_seconds']} s")
+    print(
+        f"{args.rows} contract lines and {10 * args.rows} applied lines written in {results['setup_seconds']} s"
+    )
 
     # 1. The yardstick: COPY of the same rows, in the list's order.
     import psycopg

@@ -104,6 +104,12 @@ class AppliedLine(models.Model):
                 condition=models.Q(accepted=True),
                 name="appliedline_recipient",
             ),
+            # The newest accepted line of each month (a list's ETag): one index descent per month.
+            models.Index(
+                fields=["trader", "month", "id"],
+                condition=models.Q(accepted=True),
+                name="appliedline_accepted_newest",
+            ),
         ]
         constraints = [
             # One accepted application per recipient and month ("no duplicate").

@@ -4,7 +4,7 @@ monthly runs (the version in force, a run's units)."""
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -115,21 +115,28 @@ def month_run_in_force(*, month: date) -> MonthRun | None:
     return MonthRun.objects.filter(month=month, status=RunStatus.DONE).order_by("-version").first()
 
 
-def month_run_in_force_for_lists(*, month: date) -> MonthRun | None:
+class ListRun(NamedTuple):
+    run: MonthRun
+    # Its statistics are kept: its result rows are deleted, or about to be, under retention.
+    rows_purged: bool
+
+
+def month_run_in_force_for_lists(*, month: date) -> ListRun | None:
     """``month_run_in_force`` as every party's list request reads it: the same row through a
     plain cursor, because the ORM would spend three times as long composing the query as the
     database spends answering it. The run has its id, month and version; any other field loads
     when first used."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, version FROM eligibility_monthrun WHERE month = %s AND status = %s "
-            "ORDER BY version DESC LIMIT 1",
+            "SELECT id, version, statistics IS NOT NULL FROM eligibility_monthrun "
+            "WHERE month = %s AND status = %s ORDER BY version DESC LIMIT 1",
             [month, RunStatus.DONE.value],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    return MonthRun.from_db(connection.alias, ["id", "month", "version"], [row[0], month, row[1]])
+    run = MonthRun.from_db(connection.alias, ["id", "month", "version"], [row[0], month, row[1]])
+    return ListRun(run=run, rows_purged=bool(row[2]))
 
 
 def month_runs_in_force(*, months_from: date, months_before: date) -> dict[date, int]:

@@ -43,12 +43,24 @@ def month_not_computed(month: date) -> ApplicationError:
     )
 
 
+def month_purged(month: date) -> ApplicationError:
+    return ApplicationError(
+        f"The lists of {month_label(month)} were deleted under the retention rule.",
+        code="month_purged",
+        details={"month": month_label(month)},
+        status=status.HTTP_410_GONE,
+    )
+
+
 def run_in_force(month: date) -> MonthRun:
-    """The version of ``month`` in force; 404 ``month_not_computed`` when there is none."""
-    run = month_run_in_force_for_lists(month=month)
-    if run is None:
+    """The version of ``month`` in force; 404 ``month_not_computed`` when there is none, 410
+    ``month_purged`` when its rows are past retention (so no ``ETag`` or kept page outlives them)."""
+    found = month_run_in_force_for_lists(month=month)
+    if found is None:
         raise month_not_computed(month)
-    return run
+    if found.rows_purged:
+        raise month_purged(month)
+    return found.run
 
 
 def pinned_run(month: date, run_id: int) -> MonthRun:
@@ -61,4 +73,6 @@ def pinned_run(month: date, run_id: int) -> MonthRun:
             details={"cursor": ["not a cursor of this list"]},
             status=status.HTTP_400_BAD_REQUEST,
         )
+    if run.statistics is not None:
+        raise month_purged(month)
     return run

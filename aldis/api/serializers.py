@@ -34,6 +34,7 @@ _DESCRIPTIONS = {
     401: "no token, or not a valid one",
     403: "the caller's organisation kind may not call this endpoint",
     404: "`month_not_computed`: the month has no version in force",
+    410: "`month_purged`: the month's lists were deleted under the retention rule",
     409: "a domain rule refused the request",
     413: "`payload_too_large`: the body is larger than the limit",
     415: "the body's content type is not accepted",

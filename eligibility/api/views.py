@@ -172,14 +172,8 @@ class MonthListApi(CsvListMixin, APIView):
                 filename=f"{self.list_name}-{month_label(the_month)}-v{run.version}.csv",
                 headers={"ETag": etag, "X-Total-Count": str(total), "X-Version": str(run.version)},
             )
-        # A first page is what clients poll: it is kept, rendered, under its ETag (which names
-        # everything its rows depend on), the URL it was asked with (its ``next`` link's) and the
-        # media type it was rendered in.
         renderer, media_type = request.accepted_renderer, request.accepted_media_type
-        page_key = None
-        if cursor is None:
-            asked = f"{etag} {request.build_absolute_uri()} {media_type}"
-            page_key = hashlib.sha256(asked.encode()).hexdigest()
+        page_key = _kept_page_key(request, etag) if cursor is None else None
         kept = caches["pages"].get(page_key) if page_key else None
         if kept is None:
             page, next_cursor = paginator.page(
@@ -231,6 +225,20 @@ class MonthListApi(CsvListMixin, APIView):
         audit_record(actor=caller_client(request), action="list.pull", target=run, data=data)
 
 
+_KEPT_PAGE_QUERY = frozenset({"page_size", "format"})
+
+
+def _kept_page_key(request: Request, etag: str) -> str | None:
+    """Where a first page is kept: what clients poll, rendered, under its ETag (which names
+    everything its rows depend on), the URL it was asked with (its ``next`` link's) and the media
+    type it was rendered in. None when pages are not kept, or the query holds anything but the
+    page size and format (parameters the list ignores would otherwise let a client fill the cache)."""
+    if caches["pages"].default_timeout == 0 or not set(request.query_params) <= _KEPT_PAGE_QUERY:
+        return None
+    asked = f"{etag} {request.build_absolute_uri()} {request.accepted_media_type}"
+    return hashlib.sha256(asked.encode()).hexdigest()
+
+
 def _if_none_match(request: Request) -> set[str]:
     header = request.headers.get("If-None-Match", "")
     return {part.strip() for part in header.split(",") if part.strip()}
@@ -252,7 +260,7 @@ def _list_schema(
                 description=f"the whole list as CSV, columns as in `{row.Meta.ref_name}`",  # type: ignore[attr-defined]
             ),
             304: OpenApiResponse(description="not modified since the `ETag` given in `If-None-Match`"),
-            **error_responses(400, 401, 403, 404, 429),
+            **error_responses(400, 401, 403, 404, 410, 429),
         },
     )
 

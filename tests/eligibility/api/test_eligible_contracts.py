@@ -15,6 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from aldis.organisations.models import OrganisationKind
 from audit.models import AuditEvent
 from compensation.models import AppliedLine, Submission, SubmissionKind
+from compensation.selectors import latest_accepted_applied_id
+from eligibility.models import MonthRun
 from tests.eligibility.api.conftest import (
     CHILD_1,
     NOV_2026,
@@ -372,3 +374,90 @@ def test_an_unreachable_rate_store_lets_requests_through_and_is_logged(trader, m
 
     assert response.status_code == 200
     assert "the rate store cannot be reached (ConnectionError)" in caplog.text
+
+
+def accepted_line(trader, month: date, contract_no: str, *, accepted: bool = True) -> int:
+    submission = Submission.objects.create(
+        organisation=trader, kind=SubmissionKind.APPLIED, month=month, request_hash=f"{month}{contract_no}"
+    )
+    line = AppliedLine.objects.create(
+        submission=submission,
+        trader=trader,
+        month=month,
+        line_no=1,
+        contract_no=contract_no,
+        applied_eur=Decimal("1.00"),
+        accepted=accepted,
+    )
+    return line.pk
+
+
+def test_the_newest_accepted_line_counts_january_to_the_month_only(world):
+    a, b = world.trader_a, world.trader_b
+    december = accepted_line(a, date(2025, 12, 1), "C-1")  # the year before
+    march = accepted_line(a, date(2026, 3, 1), "C-1")
+    october = accepted_line(a, OCT_2026, "C-1")
+    accepted_line(a, OCT_2026, "B-100", accepted=False)  # rejected lines move no balance
+    accepted_line(b, OCT_2026, "C-1")  # another trader's
+    december_2026 = accepted_line(a, date(2026, 12, 1), "C-1")  # after November
+
+    assert latest_accepted_applied_id(trader_id=a.pk, month=NOV_2026) == october
+    assert latest_accepted_applied_id(trader_id=a.pk, month=date(2026, 9, 1)) == march
+    assert latest_accepted_applied_id(trader_id=a.pk, month=date(2026, 2, 1)) == 0
+    assert latest_accepted_applied_id(trader_id=a.pk, month=date(2025, 12, 1)) == december
+    assert latest_accepted_applied_id(trader_id=a.pk, month=date(2026, 12, 1)) == december_2026
+
+
+def test_a_kept_page_is_the_callers_alone(world, trader, api_as):
+    assert trader.get(url("eligible-contracts")).json()["results"] == EXPECTED
+    other, _ = api_as(OrganisationKind.TRADER)
+
+    assert other.get(url("eligible-contracts")).json() == {"next": None, "results": []}
+
+
+def test_pages_asked_with_other_parameters_or_a_cursor_are_not_kept(trader):
+    def reads_the_list(*args, **kwargs) -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            assert trader.get(*args, **kwargs).status_code == 200
+        return any('FROM "eligibility_contractline"' in q["sql"] for q in queries.captured_queries)
+
+    first = trader.get(url("eligible-contracts"), {"page_size": 2}).json()
+    assert reads_the_list(url("eligible-contracts"), {"page_size": 2, "anything": "x"})
+    assert reads_the_list(url("eligible-contracts"), {"page_size": 2, "anything": "x"})
+    assert reads_the_list(first["next"])
+    assert reads_the_list(first["next"])
+    # The page size and format are part of a kept page's key: these two are one page, kept.
+    assert reads_the_list(url("eligible-contracts"), {"page_size": 3, "format": "json"})
+    assert not reads_the_list(url("eligible-contracts"), {"page_size": 3, "format": "json"})
+
+
+def test_no_page_is_kept_when_the_setting_says_none(trader, settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "none",
+            "TIMEOUT": 0,
+        },
+    }
+    trader.get(url("eligible-contracts"))
+    with CaptureQueriesContext(connection) as again:
+        assert trader.get(url("eligible-contracts")).json()["results"] == EXPECTED
+
+    assert any('FROM "eligibility_contractline"' in q["sql"] for q in again.captured_queries)
+
+
+def test_a_month_past_retention_is_410_and_no_kept_page_or_etag_outlives_it(world, trader):
+    first = trader.get(url("eligible-contracts"), {"page_size": 2})
+    # The retention purge keeps a run's statistics first, then deletes its rows.
+    MonthRun.objects.filter(month=NOV_2026).update(statistics={"kept": True})
+
+    for response in (
+        trader.get(url("eligible-contracts"), {"page_size": 2}),
+        trader.get(url("eligible-contracts"), {"page_size": 2}, HTTP_IF_NONE_MATCH=first["ETag"]),
+        trader.get(first.json()["next"]),
+        trader.get(url("eligible-contracts"), HTTP_ACCEPT="text/csv"),
+    ):
+        assert response.status_code == 410
+        assert response.json()["error"]["code"] == "month_purged"
+        assert response.json()["error"]["details"] == {"month": "2026-11"}

@@ -22,7 +22,7 @@ def component(schema: dict, ref: str) -> dict:
 def test_each_list_is_described_with_its_errors(schema, path):
     operation = schema["paths"][MONTHS + path]["get"]
 
-    assert set(operation["responses"]) == {"200", "304", "400", "401", "403", "404", "429"}
+    assert set(operation["responses"]) == {"200", "304", "400", "401", "403", "404", "410", "429"}
     assert set(operation["responses"]["200"]["content"]) == {"application/json", "text/csv"}
     params = {p["name"]: p["in"] for p in operation["parameters"]}
     assert params == {

@@ -87,7 +87,7 @@ def test_a_failed_run_leaves_the_previous_version_in_force(computation):
     assert not UnitDecision.objects.filter(run=second).exists()
     assert UnitDecision.objects.filter(run=first).count() == 4
     assert month_run_in_force(month=NOV) == first
-    assert month_run_in_force_for_lists(month=NOV) == first
+    assert month_run_in_force_for_lists(month=NOV) == (first, False)
     failed = AuditEvent.objects.get(action="run.failed")
     assert failed.data == {"month": "2026-11", "version": 2, "stage": "execute", "error": "RuntimeError"}
 
@@ -108,9 +108,12 @@ def test_the_newest_done_version_is_in_force(computation):
 
     assert month_run_in_force(month=NOV) == second
     assert third.version == 3
-    for_lists = month_run_in_force_for_lists(month=NOV)
-    assert (for_lists.pk, for_lists.month, for_lists.version) == (second.pk, NOV, 2)
+    for_lists, rows_purged = month_run_in_force_for_lists(month=NOV)
+    assert (for_lists.pk, for_lists.month, for_lists.version, rows_purged) == (second.pk, NOV, 2, False)
     assert (for_lists.status, for_lists.total_eur) == (RunStatus.DONE, second.total_eur)  # loaded when used
+
+    MonthRun.objects.filter(pk=second.pk).update(statistics={"kept": "before the purge"})
+    assert month_run_in_force_for_lists(month=NOV) == (second, True)
 
 
 def test_executing_a_finished_run_again_changes_nothing(computation):
