@@ -70,21 +70,26 @@ def contract_lines_with_available(*, run: MonthRun, trader_id: int) -> QuerySet[
 def latest_accepted_applied_id(*, trader_id: int, month: date) -> int:
     """The newest accepted applied line of the trader for January..``month`` (0 if none): what
     changes a list's available balances, so it goes into the list's ETag."""
-    # This runs on every list request. The newest line of each month is one descent of the index
-    # ``appliedline_accepted_newest`` (a maximum over the whole year would read every line of a
-    # large trader's year); a plain cursor, because the ORM would take three times as long to
-    # compose the statement as the database takes to answer it.
+    # This runs on every list request, through a plain cursor (the ORM would take three times as
+    # long to compose the statement as the database takes to answer it). On PostgreSQL, the newest
+    # line of each month is one descent of the index ``appliedline_accepted_newest``; a maximum
+    # over the year's range would be planned as a backward walk of every trader's newest lines,
+    # or a read of every line of this trader's year.
     months = months_of_year_to(month)
-    newest_of_month = (
-        "SELECT MAX(id) AS newest FROM compensation_appliedline "
-        "WHERE trader_id = %s AND month = %s AND accepted"
-    )
-    each_month = " UNION ALL ".join([newest_of_month] * len(months))  # constant text; values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT MAX(newest) FROM ({each_month}) AS m",  # noqa: S608
-            [value for m in months for value in (trader_id, m)],
-        )
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT MAX(x.newest) FROM unnest(%s::date[]) AS m(month) CROSS JOIN LATERAL ("
+                "SELECT MAX(a.id) AS newest FROM compensation_appliedline a "
+                "WHERE a.trader_id = %s AND a.month = m.month AND a.accepted) AS x",
+                [months, trader_id],
+            )
+        else:
+            cursor.execute(
+                "SELECT MAX(id) FROM compensation_appliedline "
+                "WHERE trader_id = %s AND month >= %s AND month <= %s AND accepted",
+                [trader_id, months[0], months[-1]],
+            )
         (newest,) = cursor.fetchone()
     return int(newest or 0)
 
