@@ -203,8 +203,14 @@ def _apply(spec: FeedSpec, batch: FeedBatch, path: Path) -> None:
                 ended=batch.ended,
                 unchanged=batch.unchanged,
             )
-    except engine.StructureBroken:
-        raise engine.FeedRejected(engine.structure_errors(path, facts)) from None
+    except engine.StructureBroken as broken:
+        # Every row the strict re-reading finds; should it find none, what the database said
+        # (its first line: the rest quotes the row).
+        said = str(broken).splitlines()[0] if str(broken) else "unreadable"
+        errors = engine.structure_errors(path, facts) or [
+            engine.BadRow(1, "", "", f"the file's structure cannot be read: {said}")
+        ]
+        raise engine.FeedRejected(errors) from None
     finally:
         if connection.vendor == "sqlite":  # PostgreSQL dropped them with the transaction
             ctx.drop(*engine.STAGING_TABLES)

@@ -387,14 +387,6 @@ def test_rows_with_the_wrong_number_of_fields_are_each_rejected(reject_bytes):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG aldis/feeds/engine.py: row errors carry the record number (engine._rows counts csv "
-    "records; PostgreSQL numbers COPY rows), not the file's line, so after a quoted field that "
-    "spans two lines every later error names a line one too low (line 3 for a row on line 4), "
-    "while the UTF-8 check (_check_encoding) counts real lines",
-)
 def test_line_numbers_count_lines_of_the_file_after_a_field_spanning_two_lines(reject_bytes):
     data = (
         (
@@ -415,14 +407,6 @@ def test_unterminated_quote_is_rejected_as_broken_quoting(reject_bytes):
     assert batch.errors[0]["reason"].startswith("the CSV quoting is broken")
 
 
-@pytest.mark.xfail(
-    ON_POSTGRES,
-    strict=True,
-    raises=AssertionError,
-    reason="BUG aldis/feeds/engine.py _copy_postgres(): PostgreSQL COPY accepts text after a closing "
-    'quote ("Ber"ts is read as Berts) although INTERFACES §1 requires RFC 4180 quoting; the SQLite '
-    "path (csv strict=True) rejects the same file",
-)
 def test_text_after_a_closing_quote_is_rejected_as_broken_quoting(reject_bytes):
     broken = ",".join(berts()).replace("Berts", '"Ber"ts', 1)
     batch = reject_bytes("population", population_bytes(",".join(anna()), broken))
@@ -541,3 +525,13 @@ def test_import_feed_command_refuses_a_sender_that_may_not_send_the_feed(world, 
     with pytest.raises(CommandError, match="does not send the contracts feed"):
         call_command("import_feed", "contracts", str(path), "--as-of", "2024-02-01", "--org", DSO_ORG)
     assert not Person.objects.filter(personal_code=ANNA).exists()
+
+
+def test_a_quote_inside_an_unquoted_field_is_rejected_as_broken_quoting(reject_bytes):
+    # RFC 4180: a field that is not quoted may not hold a quote. PostgreSQL's COPY would read it
+    # as the start of a quoted section, Python's csv as a letter: the file is refused on both.
+    broken = ",".join(berts()).replace("Berts", 'Ber"ts', 1)
+    batch = reject_bytes("population", population_bytes(",".join(anna()), broken))
+    assert len(batch.errors) == 1
+    assert batch.errors[0]["line"] == 3
+    assert batch.errors[0]["reason"].startswith("the CSV quoting is broken")
