@@ -421,19 +421,15 @@ def _quoting_checked(ctx: ImportContext, path: Path, facts: FileFacts) -> None:
     renumbered by the line they start on when the two differ. Files without a quote character
     (the large fact feeds) skip this pass: nothing in them can span lines or break quoting.
     """
-    lines: list[tuple[int, int]] = []
-    for record, (line, _, problem) in enumerate(_rows(path, facts), start=2):
-        if problem:
-            raise StructureBroken(problem)
-        if line != record:
-            lines.append((record, line))
-    if lines:
-        ctx.execute("CREATE TEMP TABLE feed_lines (record bigint PRIMARY KEY, line bigint) ON COMMIT DROP")
-        with connection.cursor() as cursor, cursor.cursor.copy("COPY feed_lines FROM STDIN") as copy:
-            for row in lines:
-                copy.write_row(row)
-        ctx.execute("UPDATE feed_raw r SET line = l.line FROM feed_lines l WHERE l.record = r.line")
-        ctx.execute("DROP TABLE feed_lines")
+    ctx.execute("CREATE TEMP TABLE feed_lines (record bigint, line bigint) ON COMMIT DROP")
+    with connection.cursor() as cursor, cursor.cursor.copy("COPY feed_lines FROM STDIN") as copy:
+        for record, (line, _, problem) in enumerate(_rows(path, facts), start=2):
+            if problem:
+                raise StructureBroken(problem)
+            if line != record:  # streamed: the file may be national
+                copy.write_row((record, line))
+    ctx.execute("UPDATE feed_raw r SET line = l.line FROM feed_lines l WHERE l.record = r.line")
+    ctx.execute("DROP TABLE feed_lines")
 
 
 def _insert_sqlite(path: Path, facts: FileFacts) -> None:

@@ -1,6 +1,7 @@
 """A bad feed file is rejected whole (INTERFACES §1): nothing applied, every bad row named by line
 (the header is line 1), column, value and reason; the rejected file is still recorded and audited."""
 
+import csv
 import io
 from datetime import date
 
@@ -535,3 +536,23 @@ def test_a_quote_inside_an_unquoted_field_is_rejected_as_broken_quoting(reject_b
     assert len(batch.errors) == 1
     assert batch.errors[0]["line"] == 3
     assert batch.errors[0]["reason"].startswith("the CSV quoting is broken")
+
+
+def test_rfc4180_quoting_is_read_alike_on_both_paths(world, write_bytes):
+    # A field quoted whole may hold commas, doubled quotes and a line break; the rows after it
+    # still import, and the value is kept exactly.
+    from households.models import AddressRecord
+
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(ADDRESS_HEADER)
+    for row in ADDRESS_ROWS:
+        if row[0] == BUILDING:
+            row = (*row[:4], 'Brīvības iela 1,\n"Centrs", Rīga')
+        writer.writerow(row)
+    batch = run_import("addresses", write_bytes(text.getvalue().encode()), as_of=AS_OF)
+
+    assert batch.status == BatchStatus.APPLIED, batch.errors
+    current = AddressRecord.objects.get(address__code=BUILDING, superseded_in__isnull=True)
+    assert current.full_address == 'Brīvības iela 1,\n"Centrs", Rīga'
+    assert AddressRecord.objects.filter(superseded_in__isnull=True).count() == len(ADDRESS_ROWS)
