@@ -22,7 +22,7 @@ from aldis.organisations.models import Organisation
 from audit.services import Actor
 
 ACTOR = Actor.system("feed-tests")
-# Which backend this run tests (known before any test runs, for conditional xfail markers).
+# Which backend this run tests (known before any test runs).
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 ON_SQLITE = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 WORLD_AS_OF = date(2024, 1, 1)
