@@ -46,7 +46,7 @@ ERROR_CAP = 100_000
 REBUILD_MIN_ROWS = 100_000
 VALUE_SHOWN = 80  # characters of a bad value echoed back in an error
 _CHUNK = 1 << 20
-STAGING_TABLES = ("feed_raw", "feed_norm", "feed_in", "feed_delta", "feed_end", "feed_merge")
+STAGING_TABLES = ("feed_raw", "feed_norm", "feed_in", "feed_delta", "feed_end", "feed_prev", "feed_merge")
 
 
 @dataclass(frozen=True)
