@@ -8,7 +8,9 @@ migrates, imports every feed of the manifest through ``feed_import`` (the same s
 peak memory. In the same run: a raw ``COPY`` of population.csv into a bare table (the ratio
 target: the population import at least 1/3 of raw COPY's rows/s), and a re-import of the
 identical population snapshot under the next month's date (target: at most 1/4 of the first
-import's time, zero new versions). Results go to stdout and bench/out/feeds-<N>.json.
+import's time, zero new versions), and the month after's snapshot in which 1,000 persons have a
+new personal code (``previous_code`` naming the old one), as monthly files usually differ.
+Results go to stdout and bench/out/feeds-<N>.json.
 """
 
 import argparse
@@ -155,6 +157,17 @@ def main() -> None:
     results["population_reimport_ratio"] = round(reimport / pop["seconds"], 3)
     results["population_reimport_new_versions"] = PopulationRecord.objects.count() - versions_before
     results["population_reimport_status"] = again.status
+
+    # The next month's snapshot as it usually differs: some persons got a new personal code.
+    changed_file = out / "population-changed-codes.csv"
+    changed_codes = _with_changed_codes(population, changed_file, CHANGED_CODES)
+    started = time.monotonic()
+    changed = feed_import(
+        feed="population", path=changed_file, as_of=date(2027, 1, 1), sender=None, actor=Actor.operator()
+    )
+    results["population_changed_codes"] = changed_codes
+    results["population_changed_codes_seconds"] = round(time.monotonic() - started, 1)
+    results["population_changed_codes_status"] = changed.status
     results["batches"] = FeedBatch.objects.count()
     results["peak_rss_mb"] = round(peak_rss_mb())
 
@@ -174,9 +187,49 @@ def main() -> None:
         f"identical population snapshot again: {reimport:.1f} s = {results['population_reimport_ratio']:.2f} of the "
         f"first import (target <= 0.25), {results['population_reimport_new_versions']} new versions (target 0)"
     )
+    print(
+        f"the population snapshot with {changed_codes} changed personal codes: "
+        f"{results['population_changed_codes_seconds']} s ({changed.status})"
+    )
     print(f"peak memory of the importing process: {results['peak_rss_mb']} MB (target <= 1024)")
     out.mkdir(parents=True, exist_ok=True)
     (out / f"feeds-{args.persons}.json").write_text(json.dumps(results, indent=2))
+
+
+CHANGED_CODES = 1_000
+
+
+def _with_changed_codes(source: Path, target: Path, count: int) -> int:
+    """``source`` with ``count`` persons (spread through the file) under a new personal code
+    (``32…``, the code without a birth date) and their old one as ``previous_code``; streamed."""
+    import csv
+
+    from stdnum.lv import pvn
+
+    with source.open(newline="", encoding="utf-8") as handle:
+        known = {row["personal_code"].replace("-", "") for row in csv.DictReader(handle)}
+    every = max(len(known) // count, 1)
+    changed = serial = 0
+    next_at = 7
+    with (
+        source.open(newline="", encoding="utf-8") as handle,
+        target.open("w", newline="", encoding="utf-8") as out,
+    ):
+        reader = csv.DictReader(handle)
+        writer = csv.DictWriter(out, reader.fieldnames or [], lineterminator="\n")
+        writer.writeheader()
+        for number, row in enumerate(reader):
+            if changed < count and number >= next_at and not row["previous_code"]:
+                code = ""
+                while not code or code in known:
+                    first = f"329{serial:07d}"
+                    serial += 1
+                    code = first + pvn.calc_check_digit_pers(first)
+                row["previous_code"], row["personal_code"] = row["personal_code"], code
+                changed += 1
+                next_at += every
+            writer.writerow(row)
+    return changed
 
 
 if __name__ == "__main__":
