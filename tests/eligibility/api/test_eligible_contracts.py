@@ -3,6 +3,8 @@
 
 import csv
 import io
+import os
+import uuid
 from datetime import date
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
@@ -359,23 +361,6 @@ def test_the_per_client_rate_applies(trader, monkeypatch):
     assert error["details"]["retry_after_seconds"] > 0
 
 
-def test_an_unreachable_rate_store_lets_requests_through_and_is_logged(trader, monkeypatch, caplog):
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    from aldis.api.throttling import ApiClientRateThrottle
-
-    class Down:
-        def get(self, *args, **kwargs):
-            raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379")
-
-    monkeypatch.setattr(ApiClientRateThrottle, "cache", Down())
-
-    response = trader.get(url("eligible-contracts"))
-
-    assert response.status_code == 200
-    assert "the rate store cannot be reached (ConnectionError)" in caplog.text
-
-
 def accepted_line(trader, month: date, contract_no: str, *, accepted: bool = True) -> int:
     submission = Submission.objects.create(
         organisation=trader, kind=SubmissionKind.APPLIED, month=month, request_hash=f"{month}{contract_no}"
@@ -461,3 +446,40 @@ def test_a_month_past_retention_is_410_and_no_kept_page_or_etag_outlives_it(worl
         assert response.status_code == 410
         assert response.json()["error"]["code"] == "month_purged"
         assert response.json()["error"]["details"] == {"month": "2026-11"}
+
+
+def _redis_cache(location: str) -> dict[str, object]:
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": f"test-{uuid.uuid4().hex}",  # this test's keys only: nothing to clear after
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+    }
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set (the PostgreSQL suite sets it)"
+)
+def test_the_rate_is_counted_in_redis_where_every_worker_sees_it(trader, settings, monkeypatch):
+    from django.core.cache import caches
+
+    from aldis.api.throttling import ApiClientRateThrottle
+
+    settings.CACHES = {**settings.CACHES, "default": _redis_cache(os.environ["REDIS_URL"])}
+    monkeypatch.setattr(ApiClientRateThrottle, "THROTTLE_RATES", {"api_client": "2/minute"})
+
+    first = trader.get(url("eligible-contracts")).status_code
+    caches.close_all()
+    del caches[
+        "default"
+    ]  # the next request comes through a cache client of its own, as another worker's would
+    later = [trader.get(url("eligible-contracts")).status_code for _ in range(2)]
+
+    assert [first, *later] == [200, 200, 429]
+
+
+def test_an_unreachable_redis_lets_requests_through(trader, settings, caplog):
+    settings.CACHES = {**settings.CACHES, "default": _redis_cache("redis://127.0.0.1:1/0")}  # nothing listens
+
+    assert trader.get(url("eligible-contracts")).status_code == 200
+    assert "the rate store cannot be reached (ConnectionError)" in caplog.text
