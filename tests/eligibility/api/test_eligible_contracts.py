@@ -70,6 +70,29 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content)))
 
 
+def accepted_line(
+    trader, month: date, contract_no: str, *, amount: str = "1.00", accepted: bool = True
+) -> int:
+    """An applied line of ``trader`` for ``month`` (its own submission); its id."""
+    submission = Submission.objects.create(
+        organisation=trader, kind=SubmissionKind.APPLIED, month=month, request_hash=f"{month}{contract_no}"
+    )
+    line = AppliedLine.objects.create(
+        submission=submission,
+        trader=trader,
+        month=month,
+        line_no=1,
+        contract_no=contract_no,
+        applied_eur=Decimal(amount),
+        accepted=accepted,
+    )
+    return line.pk
+
+
+def reads_the_list(queries: CaptureQueriesContext) -> bool:
+    return any('FROM "eligibility_contractline"' in q["sql"] for q in queries.captured_queries)
+
+
 def test_the_trader_gets_its_list_in_a_stable_order(trader):
     response = trader.get(url("eligible-contracts"))
 
@@ -176,18 +199,7 @@ def test_etag_and_if_none_match(world, trader):
     assert again.status_code == 304
     assert again["ETag"] == etag
 
-    submission = Submission.objects.create(
-        organisation=world.trader_a, kind=SubmissionKind.APPLIED, month=NOV_2026, request_hash="x"
-    )
-    AppliedLine.objects.create(
-        submission=submission,
-        trader=world.trader_a,
-        month=NOV_2026,
-        line_no=1,
-        contract_no="C-1",
-        applied_eur=Decimal("5.00"),
-        accepted=True,
-    )
+    accepted_line(world.trader_a, NOV_2026, "C-1", amount="5.00")
     changed = trader.get(url("eligible-contracts"), HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
     assert changed["ETag"] != etag
@@ -200,25 +212,11 @@ def test_a_polled_first_page_is_kept_but_every_pull_is_audited_and_balances_foll
     with CaptureQueriesContext(connection) as again:
         assert trader.get(url("eligible-contracts")).json()["results"] == EXPECTED
 
-    def reads_the_list(queries) -> bool:
-        return any('FROM "eligibility_contractline"' in q["sql"] for q in queries.captured_queries)
-
     assert reads_the_list(first)
     assert not reads_the_list(again)  # the rendered page, kept under its ETag
     assert [e.data["rows"] for e in AuditEvent.objects.filter(action="list.pull")] == [3, 3]
 
-    submission = Submission.objects.create(
-        organisation=world.trader_a, kind=SubmissionKind.APPLIED, month=NOV_2026, request_hash="x"
-    )
-    AppliedLine.objects.create(
-        submission=submission,
-        trader=world.trader_a,
-        month=NOV_2026,
-        line_no=1,
-        contract_no="C-1",
-        applied_eur=Decimal("5.00"),
-        accepted=True,
-    )
+    accepted_line(world.trader_a, NOV_2026, "C-1", amount="5.00")
     # The newest accepted applied line is part of the ETag, so the kept page is not the answer.
     c1 = trader.get(url("eligible-contracts")).json()["results"][2]
     assert c1["balance_eur"] == "20.00"  # 25.00 - 5.00
@@ -361,22 +359,6 @@ def test_the_per_client_rate_applies(trader, monkeypatch):
     assert error["details"]["retry_after_seconds"] > 0
 
 
-def accepted_line(trader, month: date, contract_no: str, *, accepted: bool = True) -> int:
-    submission = Submission.objects.create(
-        organisation=trader, kind=SubmissionKind.APPLIED, month=month, request_hash=f"{month}{contract_no}"
-    )
-    line = AppliedLine.objects.create(
-        submission=submission,
-        trader=trader,
-        month=month,
-        line_no=1,
-        contract_no=contract_no,
-        applied_eur=Decimal("1.00"),
-        accepted=accepted,
-    )
-    return line.pk
-
-
 def test_the_newest_accepted_line_counts_january_to_the_month_only(world):
     a, b = world.trader_a, world.trader_b
     december = accepted_line(a, date(2025, 12, 1), "C-1")  # the year before
@@ -401,19 +383,19 @@ def test_a_kept_page_is_the_callers_alone(world, trader, api_as):
 
 
 def test_pages_asked_with_other_parameters_or_a_cursor_are_not_kept(trader):
-    def reads_the_list(*args, **kwargs) -> bool:
+    def asked_reads_the_list(*args, **kwargs) -> bool:
         with CaptureQueriesContext(connection) as queries:
             assert trader.get(*args, **kwargs).status_code == 200
-        return any('FROM "eligibility_contractline"' in q["sql"] for q in queries.captured_queries)
+        return reads_the_list(queries)
 
     first = trader.get(url("eligible-contracts"), {"page_size": 2}).json()
-    assert reads_the_list(url("eligible-contracts"), {"page_size": 2, "anything": "x"})
-    assert reads_the_list(url("eligible-contracts"), {"page_size": 2, "anything": "x"})
-    assert reads_the_list(first["next"])
-    assert reads_the_list(first["next"])
+    assert asked_reads_the_list(url("eligible-contracts"), {"page_size": 2, "anything": "x"})
+    assert asked_reads_the_list(url("eligible-contracts"), {"page_size": 2, "anything": "x"})
+    assert asked_reads_the_list(first["next"])
+    assert asked_reads_the_list(first["next"])
     # The page size and format are part of a kept page's key: these two are one page, kept.
-    assert reads_the_list(url("eligible-contracts"), {"page_size": 3, "format": "json"})
-    assert not reads_the_list(url("eligible-contracts"), {"page_size": 3, "format": "json"})
+    assert asked_reads_the_list(url("eligible-contracts"), {"page_size": 3, "format": "json"})
+    assert not asked_reads_the_list(url("eligible-contracts"), {"page_size": 3, "format": "json"})
 
 
 def test_no_page_is_kept_when_the_setting_says_none(trader, settings):
@@ -429,7 +411,7 @@ def test_no_page_is_kept_when_the_setting_says_none(trader, settings):
     with CaptureQueriesContext(connection) as again:
         assert trader.get(url("eligible-contracts")).json()["results"] == EXPECTED
 
-    assert any('FROM "eligibility_contractline"' in q["sql"] for q in again.captured_queries)
+    assert reads_the_list(again)
 
 
 def test_a_month_past_retention_is_410_and_no_kept_page_or_etag_outlives_it(world, trader):
