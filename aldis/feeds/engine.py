@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 
 from aldis.feeds.spec import Column, FeedSpec, T
@@ -693,10 +693,17 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
     targets = list(mapping)
     select = ", ".join(f"{expr} AS {_q(name)}" for name, expr in mapping.items())
     ctx.temp("feed_in", f"SELECT n.line, {select} FROM feed_norm n {' '.join(ctx.joins.values())}")
-    if spec.kind == "fact" and (repeated := _repeated_target_keys(ctx)):
+    table = ctx.table
+    # A first load (nothing current in the table): every row is new, so there is nothing to
+    # compare, supersede, split or end, and the rows go in straight from ``feed_in``.
+    first_load = not ctx.fetchall(f"SELECT 1 FROM {table} t WHERE t.superseded_in_id IS NULL LIMIT 1")
+    # Then every row is written as a current version, and the table's unique "one current
+    # version per key" constraint finds a repeated key by itself: the rows are looked for only
+    # if it does. (Not with a sender field left empty: the constraint takes NULLs as distinct.)
+    repeats_found_by_constraint = first_load and not (spec.sender_field and ctx.sender is None)
+    if spec.kind == "fact" and not repeats_found_by_constraint and (repeated := _repeated_target_keys(ctx)):
         raise FeedRejected(repeated)
 
-    table = ctx.table
     # The sender of a fact may be absent (an operator's import): match it NULL-safely.
     key_match = " AND ".join(
         f"COALESCE(t.{_q(k)}, 0) = COALESCE(i.{_q(k)}, 0)"
@@ -707,20 +714,34 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
     current = "t.superseded_in_id IS NULL" + (" AND t.valid_to IS NULL" if spec.split_history_on else "")
     attrs = [c for c in targets if c not in spec.target_key and c not in spec.derived]
     changed = " OR ".join(d.differs(f"t.{_q(c)}", f"i.{_q(c)}") for c in attrs) or "1 = 0"
-    ctx.temp(
-        "feed_delta",
-        f"SELECT i.*, t.id AS old_id FROM feed_in i LEFT JOIN {table} t ON {key_match} AND {current} "
-        f"WHERE t.id IS NULL OR {changed}",
-    )
     counts = PromotionCounts(rows=rows)
-    changed_rows, all_rows = ctx.fetchall(
-        "SELECT COALESCE(SUM(CASE WHEN old_id IS NULL THEN 0 ELSE 1 END), 0), COUNT(*) FROM feed_delta"
-    )[0]
-    counts.changed, counts.inserted = int(changed_rows), int(all_rows) - int(changed_rows)
+    if first_load:
+        counts.inserted = rows
+    else:
+        ctx.temp(
+            "feed_delta",
+            f"SELECT i.*, t.id AS old_id FROM feed_in i LEFT JOIN {table} t ON {key_match} AND {current} "
+            f"WHERE t.id IS NULL OR {changed}",
+        )
+        changed_rows, all_rows = ctx.fetchall(
+            "SELECT COALESCE(SUM(CASE WHEN old_id IS NULL THEN 0 ELSE 1 END), 0), COUNT(*) FROM feed_delta"
+        )[0]
+        counts.changed, counts.inserted = int(changed_rows), int(all_rows) - int(changed_rows)
 
     table_name = ctx.model._meta.db_table
-    with indexes_rebuilt_after(ctx, table_name, new_rows=counts.inserted + counts.changed):
-        _write_versions(ctx, targets, key_match, counts)
+    try:
+        with (
+            transaction.atomic(),
+            indexes_rebuilt_after(ctx, table_name, new_rows=counts.inserted + counts.changed),
+        ):
+            if first_load:
+                _insert_versions(ctx, targets, "feed_in")
+            else:
+                _write_versions(ctx, targets, key_match, counts)
+    except IntegrityError:
+        if repeats_found_by_constraint and (repeated := _repeated_target_keys(ctx)):
+            raise FeedRejected(repeated) from None
+        raise
     if spec.after_promote:
         spec.after_promote(ctx)
     if d.postgres:
@@ -740,14 +761,7 @@ def _write_versions(ctx: ImportContext, targets: list[str], key_match: str, coun
         f"UPDATE {table} SET superseded_in_id = %(batch)s "
         f"WHERE id IN (SELECT old_id FROM feed_delta WHERE old_id IS NOT NULL)"
     )
-    new_cols = ", ".join(_q(c) for c in targets)
-    # In key order: the new versions go into the indexes as appends, and the table stays
-    # clustered by its key (the monthly run reads it person by person).
-    order = ", ".join(_q(k) for k in spec.target_key)
-    ctx.execute(
-        f"INSERT INTO {table} ({new_cols}, learned_in_id) SELECT {new_cols}, %(batch)s FROM feed_delta "
-        f"ORDER BY {order}"
-    )
+    _insert_versions(ctx, targets, "feed_delta")
     if spec.kind == "snapshot":
         scope = f"AND t.{_q(spec.sender_field)} = %(sender)s" if spec.sender_field else ""
         ctx.temp(
@@ -765,6 +779,18 @@ def _write_versions(ctx: ImportContext, targets: list[str], key_match: str, coun
             f"INSERT INTO {table} ({cols}, learned_in_id) SELECT {copied}, %(batch)s FROM {table} t "
             f"WHERE t.id IN (SELECT id FROM feed_end) AND (t.valid_from IS NULL OR t.valid_from <= %(day_before)s)"
         )
+
+
+def _insert_versions(ctx: ImportContext, targets: list[str], source: str) -> None:
+    """The rows of ``source`` as new versions learned in this batch."""
+    new_cols = ", ".join(_q(c) for c in targets)
+    # In key order: the new versions go into the indexes as appends, and the table stays
+    # clustered by its key (the monthly run reads it person by person).
+    order = ", ".join(_q(k) for k in ctx.spec.target_key)
+    ctx.execute(
+        f"INSERT INTO {ctx.table} ({new_cols}, learned_in_id) SELECT {new_cols}, %(batch)s FROM {source} "
+        f"ORDER BY {order}"
+    )
 
 
 @contextmanager

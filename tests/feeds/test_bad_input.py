@@ -240,6 +240,31 @@ def test_fact_rows_for_one_person_under_an_old_and_a_new_code_repeat_a_key(world
     assert row_counts() == before
 
 
+def test_fact_rows_repeating_a_key_unchanged_since_the_last_file_are_rejected(world, write_csv):
+    """The key already has a current version, equal to both rows: neither would be written, so
+    no "one current version" constraint could notice the repeat. The file is still rejected."""
+    assert run_import("income", write_csv(INCOME_HEADER, [(ANNA, "2024-01", "10.00")])).status == "applied"
+    before = row_counts()
+    for second in ("10.00", "20.00"):
+        rows = [(ANNA, "2024-01", "10.00"), (ANNA, "2024-01", second)]
+        batch = run_import("income", write_csv(INCOME_HEADER, rows), as_of=AS_OF)
+        assert batch.status == BatchStatus.REJECTED
+        assert [(e["line"], e["column"], e["reason"]) for e in batch.errors] == [
+            (3, "personal_code", "repeats the key (personal_code, month) of line 2"),
+        ]
+        assert row_counts() == before
+
+
+def test_an_operators_housing_costs_repeating_a_key_are_rejected(reject):
+    """Sent with no sender, the key's sender is empty, which a unique constraint does not compare:
+    the first load of such a file is checked row by row all the same."""
+    rows = [(FLAT_1, "2024-01", "60.00"), (FLAT_1, "2024-01", "61.00")]
+    batch = reject("housing_costs", ("address_code", "month", "amount_eur"), rows)
+    assert [(e["line"], e["column"], e["reason"]) for e in batch.errors] == [
+        (3, "address_code", "repeats the key (address_code, month) of line 2"),
+    ]
+
+
 def test_a_fact_file_with_bad_values_and_repeated_keys_gets_both_in_one_answer(reject):
     rows = [(ANNA, "2024-01", "10.00"), (ANNA, "2024-01", "20.00"), (BERTS, "2024-13", "5.00")]
     batch = reject("income", INCOME_HEADER, rows)

@@ -62,6 +62,23 @@ def test_a_batch_below_the_minimum_keeps_the_indexes_even_into_an_empty_table(wo
     assert not any(query["sql"].startswith("DROP INDEX") for query in queries.captured_queries)
 
 
+def test_a_first_load_repeating_a_key_is_rejected_with_its_lines_and_the_indexes_kept(
+    rebuild_always, world, import_rows
+):
+    """A first load is not checked for repeated keys before it is written: the unique index,
+    built again afterwards, finds them. The file is then rejected naming the lines, and the
+    index dropped for the load is back."""
+    before = index_definitions("households_income")
+    rows = [(ANNA, "2024-01", "100.00"), (BERTS, "2024-01", "200.00"), (ANNA, "2024-01", "300.00")]
+    batch = import_rows("income", INCOME_HEADER, rows)
+    assert batch.status == "rejected"
+    assert [(e["line"], e["column"], e["reason"]) for e in batch.errors] == [
+        (4, "personal_code", "repeats the key (personal_code, month) of line 2"),
+    ]
+    assert index_definitions("households_income") == before
+    assert Income.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     "scenario",
     [
