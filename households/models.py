@@ -7,6 +7,8 @@ registers say about them lives in the versioned record tables, filled only by th
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 
 from aldis.feeds.models import VersionedRecord
 
@@ -322,8 +324,14 @@ class HousingCost(VersionedRecord):
 
     class Meta:
         constraints = [
+            # An operator's row (no sender) is one sender too: a unique index takes NULLs as
+            # distinct, so the empty sender is compared as 0 (no organisation has that id).
             models.UniqueConstraint(
-                fields=["sender", "address", "month"], condition=CURRENT, name="housingcost_one_current"
+                Coalesce("sender", Value(0), output_field=models.BigIntegerField()),
+                "address",
+                "month",
+                condition=CURRENT,
+                name="housingcost_one_current",
             ),
         ]
 

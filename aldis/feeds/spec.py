@@ -3,7 +3,7 @@
 A ``FeedSpec`` names the columns of INTERFACES §1 with their types, the key of a row, the table
 its versions go to and how each column maps onto that table. The engine turns these
 declarations into the staging, validation and promotion SQL; a feed needs no code of its own
-unless it has a rule no declaration expresses (``before_promote``, ``after_promote``).
+unless it has a rule no declaration expresses (``before_promote``).
 """
 
 from collections.abc import Callable
@@ -95,7 +95,6 @@ class FeedSpec:
     # Target columns the import derives (not sent): written on new versions, never a change.
     derived: tuple[str, ...] = ()
     before_promote: Callable[["ImportContext"], None] | None = None
-    after_promote: Callable[["ImportContext"], None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -256,8 +256,8 @@ def test_fact_rows_repeating_a_key_unchanged_since_the_last_file_are_rejected(wo
 
 
 def test_an_operators_housing_costs_repeating_a_key_are_rejected(reject):
-    """Sent with no sender, the key's sender is empty, which a unique constraint does not compare:
-    the first load of such a file is checked row by row all the same."""
+    """Sent with no sender, the key's sender is empty, which a plain unique index takes as
+    distinct each time: the one-current-version constraint counts it as one sender."""
     rows = [(FLAT_1, "2024-01", "60.00"), (FLAT_1, "2024-01", "61.00")]
     batch = reject("housing_costs", ("address_code", "month", "amount_eur"), rows)
     assert [(e["line"], e["column"], e["reason"]) for e in batch.errors] == [

@@ -96,3 +96,15 @@ def test_an_import_that_rebuilds_the_indexes_does_what_one_that_keeps_them_does(
     scenario, rebuild_always, world, import_rows
 ):
     scenario(world, import_rows)
+
+
+def test_a_batch_changing_a_tenth_of_its_table_or_more_analyses_it(world, import_rows):
+    def analysed(rows: list[tuple[str, str, str]]) -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            import_rows("income", INCOME_HEADER, rows)
+        return any(query["sql"] == 'ANALYZE "households_income"' for query in queries.captured_queries)
+
+    months = [f"2024-{month:02}" for month in range(1, 11)]
+    assert analysed([(person, month, "100.00") for person in (ANNA, BERTS) for month in months])  # 20 rows
+    assert not analysed([(ANNA, "2024-11", "100.00")])  # 1 of 20
+    assert analysed([(ANNA, "2024-12", "100.00"), (BERTS, "2024-11", "100.00")])  # 2 of 20
