@@ -377,7 +377,7 @@ class StructureBroken(Exception):
     """COPY refused the file's structure; the caller re-reads it to report every such row."""
 
 
-def load(ctx: ImportContext, path: Path, facts: FileFacts) -> None:
+def load(ctx: ImportContext, path: Path, facts: FileFacts) -> int:
     columns = ", ".join(f"{_q(c)} text" for c in ctx.spec.column_names)
     ctx.drop(*STAGING_TABLES)
     if ctx.dialect.postgres:
@@ -390,6 +390,7 @@ def load(ctx: ImportContext, path: Path, facts: FileFacts) -> None:
     else:
         ctx.execute(f"CREATE TEMP TABLE feed_raw (line integer PRIMARY KEY, {columns})")
         _insert_sqlite(path, facts)
+    return int(ctx.fetchall("SELECT COUNT(*) FROM feed_raw")[0][0])
 
 
 def _copy_postgres(path: Path, facts: FileFacts) -> bool:
@@ -475,33 +476,9 @@ def _column_reason(column: Column, ref: str | None = None) -> str:
     return "CASE " + " ".join(parts) + " END"
 
 
-# Values needing normalising, per row, below which it is done in place.
-NORMALISE_IN_PLACE_SHARE = 0.05
-
-
-def normalise(ctx: ImportContext) -> int:
-    """``feed_norm``: the staged rows with every value normalised (spaces trimmed, empty as
-    NULL, a personal code's hyphen dropped). Returns the number of rows.
-
-    Registers send clean files: one scan counts the values normalising would change, and when
-    they are few they are changed in place and ``feed_raw`` becomes ``feed_norm``, instead of
-    writing every row once more (12 s for a national income file)."""
-    columns = ctx.spec.columns
-    normal = {c.name: f"{c.type.norm_function}(r.{_q(c.name)})" for c in columns}
-    unlike = {name: ctx.dialect.differs(f"r.{_q(name)}", expr) for name, expr in normal.items()}
-    counts = ", ".join(f"SUM(CASE WHEN {test} THEN 1 ELSE 0 END)" for test in unlike.values())
-    rows, *changes = ctx.fetchall(f"SELECT COUNT(*), {counts} FROM feed_raw r")[0]
-    if sum(change or 0 for change in changes) > rows * NORMALISE_IN_PLACE_SHARE:
-        selects = ", ".join(f"{expr} AS {_q(name)}" for name, expr in normal.items())
-        ctx.temp("feed_norm", f"SELECT r.line, {selects} FROM feed_raw r")
-        return int(rows)
-    for (name, expr), change in zip(normal.items(), changes, strict=True):
-        if change:
-            ctx.execute(f"UPDATE feed_raw AS r SET {_q(name)} = {expr} WHERE {unlike[name]}")
-    ctx.execute("ALTER TABLE feed_raw RENAME TO feed_norm")
-    if ctx.dialect.postgres:
-        ctx.execute("ANALYZE feed_norm")
-    return int(rows)
+def normalise(ctx: ImportContext) -> None:
+    selects = ", ".join(f"{c.type.norm_function}(r.{_q(c.name)}) AS {_q(c.name)}" for c in ctx.spec.columns)
+    ctx.temp("feed_norm", f"SELECT r.line, {selects} FROM feed_raw r")
 
 
 def validate(ctx: ImportContext, *, content_checked: bool = False) -> list[BadRow]:
@@ -715,20 +692,17 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
         mapping[spec.sender_field] = "CAST(%(sender)s AS bigint)"  # typed even when there is no sender
     targets = list(mapping)
     select = ", ".join(f"{expr} AS {_q(name)}" for name, expr in mapping.items())
-    typed = f"SELECT n.line, {select} FROM feed_norm n {' '.join(ctx.joins.values())}"
+    ctx.temp("feed_in", f"SELECT n.line, {select} FROM feed_norm n {' '.join(ctx.joins.values())}")
     table = ctx.table
     # A first load (nothing current in the table): every row is new, so there is nothing to
-    # compare, supersede, split or end, and the typed rows are written as they are made.
+    # compare, supersede, split or end, and the rows go in straight from ``feed_in``.
     first_load = not ctx.fetchall(f"SELECT 1 FROM {table} t WHERE t.superseded_in_id IS NULL LIMIT 1")
     # Then every row is written as a current version, and the table's unique "one current
     # version per key" constraint (an empty sender counted as one) finds a repeated key by
     # itself: the rows are looked for only if it does (below). Otherwise a repeated row may be
     # left unwritten as unchanged, so a fact file's rows are looked for first.
-    source = f"({typed}) i" if first_load else "feed_in"
-    if not first_load:
-        ctx.temp("feed_in", typed)
-        if spec.kind == "fact" and (repeated := _repeated_target_keys(ctx)):
-            raise FeedRejected(repeated)
+    if not first_load and spec.kind == "fact" and (repeated := _repeated_target_keys(ctx)):
+        raise FeedRejected(repeated)
 
     # The sender of a fact may be absent (an operator's import): match it NULL-safely.
     key_match = " AND ".join(
@@ -762,13 +736,11 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
             indexes_rebuilt_after(ctx, table_name, new_rows=counts.inserted + counts.changed),
         ):
             if first_load:
-                _insert_versions(ctx, targets, source)
+                _insert_versions(ctx, targets, "feed_in")
             else:
                 _write_versions(ctx, targets, key_match, counts)
     except IntegrityError:
         # Two rows of the file for one key (resolved: two codes of one person are one key).
-        if source != "feed_in":
-            ctx.temp("feed_in", typed)
         if repeated := _repeated_target_keys(ctx):
             raise FeedRejected(repeated) from None
         raise
@@ -843,8 +815,8 @@ def indexes_rebuilt_after(ctx: ImportContext, table: str, *, new_rows: int) -> I
     from sorted rows costs a fraction of that, so past this size a rebuild is cheaper. The
     unique indexes come back as they were and are checked in full as they are built: a
     violation raises, as it would on a write (``promote`` then names the repeated rows). An
-    index that a foreign key relies on stays. Dropping an index locks the table until the import commits:
-    reads of it wait until then, which only a load as large as the table makes them do.
+    index that a foreign key relies on stays. Dropping an index locks the table until the import
+    commits: reads of it wait until then, which only a load as large as the table makes them do.
     """
     if not ctx.dialect.postgres or new_rows < REBUILD_MIN_ROWS or new_rows < _rows_counted(ctx, table):
         yield False

@@ -176,8 +176,8 @@ def _apply(spec: FeedSpec, batch: FeedBatch, path: Path) -> None:
     try:
         with transaction.atomic(durable=True):
             _lock_and_tune()
-            engine.load(ctx, path, facts)
-            rows = engine.normalise(ctx)
+            rows = engine.load(ctx, path, facts)
+            engine.normalise(ctx)
             content_checked = (
                 FeedBatch.objects.filter(
                     feed=spec.name,

@@ -135,39 +135,6 @@ def test_personal_code_padded_with_spaces_and_hyphenated_is_trimmed_and_stored_c
     assert Person.objects.get().personal_code == ANNA
 
 
-@pytest.mark.parametrize("in_place", [True, False], ids=["changed-in-place", "rows-written-again"])
-def test_values_are_normalised_alike_in_place_or_by_writing_the_rows_again(
-    in_place, world, write_bytes, monkeypatch
-):
-    """A file needing few changes is normalised in the staging table itself, one needing many
-    into a new one (``NORMALISE_IN_PLACE_SHARE``): the records come out the same."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from aldis.feeds import engine
-
-    monkeypatch.setattr(engine, "NORMALISE_IN_PLACE_SHARE", float("inf") if in_place else 0.0)
-    lines = [
-        ",".join(POPULATION_HEADER),
-        f' {hyphenated(ANNA)} ,, Anna ,Bērziņa,1980-01-01,"",{FLAT_1},2020-01-01',
-        f"{BERTS},,Berts,Bērziņš,1975-05-15,,{FLAT_1},2021-06-01",
-    ]
-    with CaptureQueriesContext(connection) as queries:
-        applied(run_import("population", write_bytes("\n".join(lines).encode() + b"\n")))
-    renamed = any("RENAME TO feed_norm" in query["sql"] for query in queries.captured_queries)
-    assert renamed is in_place
-    records = {r.person.personal_code: r for r in current(PopulationRecord)}
-    assert sorted(records) == sorted([ANNA, BERTS])
-    anna = records[ANNA]
-    assert (anna.given_name, anna.surname, anna.death_date, anna.previous_code) == (
-        "Anna",
-        "Bērziņa",
-        None,
-        None,
-    )
-    assert records[BERTS].given_name == "Berts"
-
-
 def test_byte_order_mark_is_tolerated(world, write_bytes):
     data = ("\ufeff" + ",".join(POPULATION_HEADER) + "\n" + ",".join(ANNA_AT_FLAT_1) + "\n").encode()
     batch = applied(run_import("population", write_bytes(data)))
