@@ -10,7 +10,8 @@ Stages, all inside the caller's transaction:
 3. ``promote``: ``feed_in`` (rows typed and resolved to internal ids) is compared with the
    current versions by key: new keys and changed rows get a new version and the old one is
    superseded; unchanged rows get nothing; in a snapshot, current versions whose key is missing
-   end the day before ``as_of`` (as a new version).
+   end the day before ``as_of`` (as a new version). A first load (nothing current in the table)
+   has nothing to compare or end: its rows are written as they are.
 
 The same SQL runs on both databases; the few differences are in ``Dialect``. The field checks
 are SQL functions of the same names on both (``aldis.feeds.checks``).
