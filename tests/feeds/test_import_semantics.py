@@ -577,6 +577,26 @@ def test_previous_code_known_from_an_earlier_population_file_keeps_the_person(wo
     assert (live.person_id, live.previous_code, live.valid_to) == (person.pk, OLD_CODE, None)
 
 
+def test_a_snapshot_naming_one_person_under_her_old_and_new_code_is_rejected_naming_the_lines(
+    world, import_rows
+):
+    """Both codes are Anna's since the last file: two rows for one person. The file is rejected
+    with the second line named (found when the writes meet the one-current-version constraint),
+    not failed, and nothing changes."""
+    applied(import_rows("population", POPULATION_HEADER, [anna_renamed()], as_of=FEB_1))
+    before = current(PopulationRecord)
+    rows = [
+        (NEW_CODE, "", "Anna", "Bērziņa", "1980-01-01", "", HOUSE, "2020-01-01"),
+        (OLD_CODE, "", "Anna", "Bērziņa", "1980-01-01", "", FLAT_1, "2020-01-01"),
+    ]
+    batch = import_rows("population", POPULATION_HEADER, rows, as_of=MAR_1)
+    assert batch.status == BatchStatus.REJECTED
+    assert [(e["line"], e["column"], e["reason"]) for e in batch.errors] == [
+        (3, "personal_code", "repeats the key (personal_code) of line 2"),
+    ]
+    assert current(PopulationRecord) == before
+
+
 def test_record_sent_under_old_code_before_the_change_follows_the_person(world, import_rows):
     disability = applied(import_rows("disability", DISABILITY_HEADER, [(OLD_CODE, "1", "2021-01-01", "")]))
     applied(import_rows("population", POPULATION_HEADER, [anna_renamed()], as_of=FEB_1))
