@@ -40,7 +40,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy .
 
 test-sqlite: $(STAMP)
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest --create-db $(PYTEST_ARGS)
+	env -u DATABASE_URL -u REDIS_URL -u CACHE_URL $(BIN)/python -m pytest --create-db $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	@if $(BIN)/python -m aldis.probe "$(TEST_POSTGRES_URL)" "$(TEST_REDIS_URL)"; then \

@@ -245,18 +245,21 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # "default" holds the API throttle's request counts per client: in Redis in the production shape,
 # so that every worker counts the same client (a count per process would let a client through
 # once per worker), in-process otherwise. Short socket timeouts: a hung Redis must cost a request
-# a fraction of a second (the throttle then lets it through), not redis-py's default 5 s. "pages" holds the month lists' rendered first pages,
-# keyed by their ETag, in each process only (personal data does not leave it), for
-# ALDIS_PAGE_CACHE_SECONDS (5 minutes; 0 keeps none).
+# a fraction of a second (the throttle then lets it through), not redis-py's default 5 s.
+# CACHE_URL puts it on a Redis database of its own (docker-compose does): clearing a cache empties
+# its whole database, which on REDIS_URL's would drop the broker's queued tasks. "pages" holds the
+# month lists' rendered first pages, keyed by their ETag, in each process only (personal data does
+# not leave it), for ALDIS_PAGE_CACHE_SECONDS (5 minutes; 0 keeps none).
+CACHE_URL = env.str("CACHE_URL", default=REDIS_URL)
 CACHES = {
     "default": (
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": "aldis",
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
-        if REDIS_URL
+        if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}
     ),
     "pages": {

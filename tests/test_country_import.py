@@ -56,7 +56,7 @@ def test_postgresql_and_sqlite_import_the_same_content(country, tmp_path):
     _import(country)
     on_postgres = current_content_digest()
 
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CACHE_URL")}
     env.update(DJANGO_DEBUG="true", ALDIS_VAR_DIR=str(tmp_path), DJANGO_LOG_LEVEL="WARNING")
     for args in (["migrate", "-v0"], ["import_country", str(country), "--digest", "-v0"]):
         result = subprocess.run(  # noqa: S603 (our own manage.py)

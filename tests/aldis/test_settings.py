@@ -15,7 +15,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "CELERY_"))
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "CACHE_URL", "CELERY_"))
     }
     return subprocess.run(  # noqa: S603 (our own manage.py with fixed arguments)
         [sys.executable, "manage.py", *args],
@@ -73,6 +73,20 @@ def test_settings_read_everything_from_the_environment(debug):
         "redis://broker.example:6379/0",
         "django.core.cache.backends.locmem.LocMemCache",
     ]
+
+
+def test_the_throttle_cache_can_have_a_redis_database_of_its_own():
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; print(s.CELERY_BROKER_URL, s.CACHES['default']['LOCATION'])",
+        DJANGO_DEBUG="true",
+        REDIS_URL="redis://broker.example:6379/0",
+        CACHE_URL="redis://broker.example:6379/1",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["redis://broker.example:6379/0", "redis://broker.example:6379/1"]
 
 
 def test_embedded_mode_defaults_to_sqlite_and_in_process_tasks():
