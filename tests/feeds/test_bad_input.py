@@ -425,16 +425,19 @@ def test_line_numbers_count_lines_of_the_file_after_a_field_spanning_two_lines(r
     assert error_at(batch, 4, "municipality_code")["value"] == "0009999"
 
 
-def test_unterminated_quote_is_rejected_as_broken_quoting(reject_bytes):
-    broken = ",".join(berts()).replace("Berts", '"Berts', 1)
-    batch = reject_bytes("population", population_bytes(",".join(anna()), broken))
-    assert len(batch.errors) == 1
-    assert batch.errors[0]["line"] == 3
-    assert batch.errors[0]["reason"].startswith("the CSV quoting is broken")
-
-
-def test_text_after_a_closing_quote_is_rejected_as_broken_quoting(reject_bytes):
-    broken = ",".join(berts()).replace("Berts", '"Ber"ts', 1)
+@pytest.mark.parametrize(
+    "berts_written",
+    [
+        '"Berts',  # a quote never closed
+        '"Ber"ts',  # text after a closing quote
+        # RFC 4180: a field that is not quoted may not hold a quote. PostgreSQL's COPY would read
+        # it as the start of a quoted section, Python's csv as a letter: refused on both.
+        'Ber"ts',
+    ],
+    ids=["unterminated-quote", "text-after-closing-quote", "quote-inside-unquoted-field"],
+)
+def test_broken_quoting_is_rejected_naming_its_line(berts_written, reject_bytes):
+    broken = ",".join(berts()).replace("Berts", berts_written, 1)
     batch = reject_bytes("population", population_bytes(",".join(anna()), broken))
     assert len(batch.errors) == 1
     assert batch.errors[0]["line"] == 3
@@ -551,16 +554,6 @@ def test_import_feed_command_refuses_a_sender_that_may_not_send_the_feed(world, 
     with pytest.raises(CommandError, match="does not send the contracts feed"):
         call_command("import_feed", "contracts", str(path), "--as-of", "2024-02-01", "--org", DSO_ORG)
     assert not Person.objects.filter(personal_code=ANNA).exists()
-
-
-def test_a_quote_inside_an_unquoted_field_is_rejected_as_broken_quoting(reject_bytes):
-    # RFC 4180: a field that is not quoted may not hold a quote. PostgreSQL's COPY would read it
-    # as the start of a quoted section, Python's csv as a letter: the file is refused on both.
-    broken = ",".join(berts()).replace("Berts", 'Ber"ts', 1)
-    batch = reject_bytes("population", population_bytes(",".join(anna()), broken))
-    assert len(batch.errors) == 1
-    assert batch.errors[0]["line"] == 3
-    assert batch.errors[0]["reason"].startswith("the CSV quoting is broken")
 
 
 def test_rfc4180_quoting_is_read_alike_on_both_paths(world, write_bytes):
