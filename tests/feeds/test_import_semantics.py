@@ -597,6 +597,24 @@ def test_a_snapshot_naming_one_person_under_her_old_and_new_code_is_rejected_nam
     assert current(PopulationRecord) == before
 
 
+def test_a_snapshot_naming_one_person_under_both_codes_is_rejected_when_one_row_is_unchanged(
+    world, import_rows
+):
+    """As above, but the row under her new code equals her current version: it would be left
+    unwritten, so no constraint could find the repeat; it must be found before the writes."""
+    applied(import_rows("population", POPULATION_HEADER, [anna_renamed(), BERTS_AT_FLAT_1], as_of=FEB_1))
+    unchanged = (NEW_CODE, "", *anna_renamed()[2:])
+    applied(import_rows("population", POPULATION_HEADER, [unchanged, BERTS_AT_FLAT_1], as_of=FEB_29))
+    before = current(PopulationRecord)
+    moved = (OLD_CODE, "", "Anna", "Bērziņa", "1980-01-01", "", HOUSE, "2020-01-01")
+    batch = import_rows("population", POPULATION_HEADER, [unchanged, BERTS_AT_FLAT_1, moved], as_of=MAR_1)
+    assert batch.status == BatchStatus.REJECTED
+    assert [(e["line"], e["column"], e["reason"]) for e in batch.errors] == [
+        (4, "personal_code", "repeats the key (personal_code) of line 2"),
+    ]
+    assert current(PopulationRecord) == before
+
+
 def test_record_sent_under_old_code_before_the_change_follows_the_person(world, import_rows):
     disability = applied(import_rows("disability", DISABILITY_HEADER, [(OLD_CODE, "1", "2021-01-01", "")]))
     applied(import_rows("population", POPULATION_HEADER, [anna_renamed()], as_of=FEB_1))
