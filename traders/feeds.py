@@ -69,6 +69,7 @@ SUB_USERS = FeedSpec(
             "AND n.valid_to < n.applied_on THEN 'is before applied_on' END",
         ),
     ),
+    reads=("traders.Contract",),
     references=(
         ADDRESS_EXISTS,
         Reference(

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class FeedsConfig(AppConfig):
@@ -10,3 +11,7 @@ class FeedsConfig(AppConfig):
         from aldis.feeds import checks
 
         checks.register_sqlite_functions()
+
+        from aldis.feeds import writes
+
+        post_migrate.connect(writes.install, dispatch_uid="aldis.feeds.writes.install")

@@ -47,6 +47,12 @@ class FeedBatch(models.Model):
     error_count = models.BigIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="bad rows: line, column, value, reason")
     repeat_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    write_mark = models.BigIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="the highest table-write mark when the batch finished (PostgreSQL; aldis.feeds.writes)",
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -55,6 +61,20 @@ class FeedBatch(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.feed} as of {self.as_of} ({self.status})"
+
+
+class TableWrite(models.Model):
+    """The mark of the last statement that wrote a watched table (kept by PostgreSQL triggers:
+    ``aldis.feeds.writes``)."""
+
+    table = models.CharField(max_length=63, primary_key=True)
+    mark = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "table write"
+
+    def __str__(self) -> str:
+        return f"{self.table} written at mark {self.mark}"
 
 
 class VersionedRecord(models.Model):

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from aldis.feeds import engine
+from aldis.feeds import engine, writes
 from aldis.feeds.models import BatchStatus, FeedBatch
 from aldis.feeds.registry import feed_spec
 from aldis.feeds.spec import FeedSpec
@@ -69,16 +69,37 @@ def _check_sender(spec: FeedSpec, sender: Organisation | None) -> None:
         raise ValidationError({"sender": [refusal]})
 
 
-def _repeat_of(batch: FeedBatch) -> FeedBatch | None:
-    last_applied = (
+def _last_applied(batch: FeedBatch) -> FeedBatch | None:
+    return (
         FeedBatch.objects.filter(feed=batch.feed, sender=batch.sender, status=BatchStatus.APPLIED)
         .exclude(pk=batch.pk)
         .order_by("-pk")
         .first()
     )
+
+
+def _repeat_of(batch: FeedBatch) -> FeedBatch | None:
+    last_applied = _last_applied(batch)
     if last_applied and last_applied.file_sha256 == batch.file_sha256 and last_applied.as_of == batch.as_of:
         return last_applied
     return None
+
+
+def _unchanged_since(spec: FeedSpec, batch: FeedBatch) -> FeedBatch | None:
+    """The last applied batch of this feed and sender, when this file is its bytes again, known as
+    of the same date or later, and no table the import depends on has been written since: read
+    again, every row would equal its current version and nothing would be left to end
+    (``aldis.feeds.writes``). Called under the import lock, so no import writes meanwhile."""
+    if not spec.unread_repeat or not writes.tracked():
+        return None
+    last = _last_applied(batch)
+    if last is None or last.write_mark is None:
+        return None
+    if last.file_sha256 != batch.file_sha256 or last.as_of > batch.as_of:
+        return None
+    if writes.written_since(writes.tables_of(spec), last.write_mark):
+        return None
+    return last
 
 
 def _lock_and_tune() -> None:
@@ -176,25 +197,15 @@ def _apply(spec: FeedSpec, batch: FeedBatch, path: Path) -> None:
     try:
         with transaction.atomic(durable=True):
             _lock_and_tune()
-            rows = engine.load(ctx, path, facts)
-            engine.normalise(ctx)
-            content_checked = (
-                FeedBatch.objects.filter(
-                    feed=spec.name,
-                    sender=batch.sender,
-                    file_sha256=batch.file_sha256,
-                    status=BatchStatus.APPLIED,
-                )
-                .exclude(pk=batch.pk)
-                .exists()
-            )
-            errors = engine.validate(ctx, content_checked=content_checked)
-            if errors:
-                raise engine.FeedRejected(errors)
-            counts = engine.promote(ctx, rows)
+            if (same := _unchanged_since(spec, batch)) is not None:
+                counts = engine.PromotionCounts(rows=same.rows)
+                logger.info("feed batch %s: the bytes of batch %s, nothing written since", batch.pk, same.pk)
+            else:
+                counts = _read_and_promote(ctx, batch, path, facts)
             batch.status = BatchStatus.APPLIED
             batch.rows, batch.inserted, batch.changed = counts.rows, counts.inserted, counts.changed
             batch.ended, batch.unchanged = counts.ended, counts.unchanged
+            batch.write_mark = writes.current_mark()
             FeedBatch.objects.filter(pk=batch.pk).update(
                 status=batch.status,
                 rows=batch.rows,
@@ -202,6 +213,7 @@ def _apply(spec: FeedSpec, batch: FeedBatch, path: Path) -> None:
                 changed=batch.changed,
                 ended=batch.ended,
                 unchanged=batch.unchanged,
+                write_mark=batch.write_mark,
             )
     except engine.StructureBroken as broken:
         # Every row the strict re-reading finds; should it find none, what the database said
@@ -214,3 +226,25 @@ def _apply(spec: FeedSpec, batch: FeedBatch, path: Path) -> None:
     finally:
         if connection.vendor == "sqlite":  # PostgreSQL dropped them with the transaction
             ctx.drop(*engine.STAGING_TABLES)
+
+
+def _read_and_promote(
+    ctx: engine.ImportContext, batch: FeedBatch, path: Path, facts: engine.FileFacts
+) -> engine.PromotionCounts:
+    """Stage the file, check every row, and apply it."""
+    rows = engine.load(ctx, path, facts)
+    engine.normalise(ctx)
+    content_checked = (
+        FeedBatch.objects.filter(
+            feed=ctx.spec.name,
+            sender=batch.sender,
+            file_sha256=batch.file_sha256,
+            status=BatchStatus.APPLIED,
+        )
+        .exclude(pk=batch.pk)
+        .exists()
+    )
+    errors = engine.validate(ctx, content_checked=content_checked)
+    if errors:
+        raise engine.FeedRejected(errors)
+    return engine.promote(ctx, rows)

@@ -95,6 +95,13 @@ class FeedSpec:
     # Target columns the import derives (not sent): written on new versions, never a change.
     derived: tuple[str, ...] = ()
     before_promote: Callable[["ImportContext"], None] | None = None
+    # Other versioned tables ("app_label.ModelName") its checks or mapping read: a write to one
+    # of them means an identical file sent again must be read again (``aldis.feeds.writes``).
+    reads: tuple[str, ...] = ()
+    # Whether an identical file sent again may be applied unread when nothing it depends on has
+    # been written since (``aldis.feeds.writes``); off where a rule kept in code, which a release
+    # may change, rather than in the database could reject it.
+    unread_repeat: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
