@@ -162,7 +162,7 @@ class ImportContext:
     sender: Organisation | None
     dialect: Dialect
     joins: dict[str, str] = field(default_factory=dict)
-    persons: set[str] = field(default_factory=set)  # the expressions ``person`` gave
+    persons: dict[str, str] = field(default_factory=dict)  # an expression ``person`` gave -> its column
 
     @property
     def params(self) -> dict[str, Any]:
@@ -219,7 +219,7 @@ class ImportContext:
     def person(self, column: str) -> str:
         alias = f"pc_{column}"
         self.joins[alias] = f"LEFT JOIN households_personcode {alias} ON {alias}.code = n.{_q(column)}"
-        self.persons.add(f"{alias}.person_id")
+        self.persons[f"{alias}.person_id"] = column
         return f"{alias}.person_id"
 
     def address(self, column: str) -> str:
@@ -673,13 +673,14 @@ def _repeats_before_writing(ctx: ImportContext, mapping: dict[str, str]) -> list
 # --- 3. promote ------------------------------------------------------------------------------
 
 
-def create_persons(ctx: ImportContext, column: str) -> None:
-    """Give every personal code of ``column`` not yet known a person of its own."""
+def create_persons(ctx: ImportContext, column: str, among: str = "") -> int:
+    """Give every personal code of ``column`` not yet known a person of its own (of the rows
+    ``among`` selects, if given); return how many."""
     col = _q(column)
     before = ctx.fetchall("SELECT COALESCE(MAX(id), 0) FROM households_person")[0][0]
     created = ctx.execute(
         f"INSERT INTO households_person (personal_code) SELECT n.{col} FROM feed_norm n "
-        f"WHERE n.{col} IS NOT NULL AND n.{col} < '4' "  # personal codes only (a holder may be an organisation)
+        f"WHERE n.{col} IS NOT NULL AND n.{col} < '4' {among}"  # personal codes only (a holder may be an organisation)
         f"AND NOT EXISTS (SELECT 1 FROM households_personcode pc WHERE pc.code = n.{col}) "
         # Ids in code order: a register's files come sorted by code, and the versioned tables are
         # written in key order, so they end up clustered by person, as the monthly run reads them.
@@ -693,6 +694,31 @@ def create_persons(ctx: ImportContext, column: str) -> None:
         )
     if rebuilt:  # a load this size changes the plans of every later join on person codes
         ctx.execute("ANALYZE households_personcode")
+    return created
+
+
+def _persons_of_unresolved_codes(ctx: ImportContext, mapping: dict[str, str]) -> None:
+    """Persons for the codes of the person columns that ``feed_in`` left unresolved, and their
+    ids filled in.
+
+    Done after resolving rather than before: a file naming only known persons (every file after
+    the population, at national scale) then costs one look for an empty id in ``feed_in``, not an
+    anti-join of every row against every code.
+    """
+    targets = [(ctx.persons[expr], target) for target, expr in mapping.items() if expr in ctx.persons]
+    created = 0
+    for column, target in targets:
+        if ctx.fetchall(f"SELECT 1 FROM feed_in i WHERE i.{_q(target)} IS NULL LIMIT 1"):
+            among = f"AND n.line IN (SELECT i.line FROM feed_in i WHERE i.{_q(target)} IS NULL)"
+            created += create_persons(ctx, column, among)
+    if not created:
+        return
+    for column, target in targets:
+        ctx.execute(
+            f"UPDATE feed_in SET {_q(target)} = pc.person_id FROM feed_norm n "
+            f"JOIN households_personcode pc ON pc.code = n.{_q(column)} "
+            f"WHERE n.line = feed_in.line AND feed_in.{_q(target)} IS NULL"
+        )
 
 
 def _version_columns(model: type[Model]) -> list[str]:
@@ -707,8 +733,6 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
     spec, d = ctx.spec, ctx.dialect
     if spec.before_promote:
         spec.before_promote(ctx)
-    for column in spec.person_columns:
-        create_persons(ctx, column)
     ctx.joins.clear()
     ctx.persons.clear()
     mapping = dict(spec.mapping(ctx))
@@ -717,6 +741,8 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
     targets = list(mapping)
     select = ", ".join(f"{expr} AS {_q(name)}" for name, expr in mapping.items())
     ctx.temp("feed_in", f"SELECT n.line, {select} FROM feed_norm n {' '.join(ctx.joins.values())}")
+    if spec.person_columns:
+        _persons_of_unresolved_codes(ctx, mapping)
     table = ctx.table
     # A first load (nothing current in the table): every row is new, so there is nothing to
     # compare, supersede, split or end, and the rows go in straight from ``feed_in``.

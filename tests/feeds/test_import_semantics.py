@@ -123,6 +123,44 @@ def test_first_import_creates_one_current_version_per_row_and_counts_them(world,
     assert len(current(PopulationRecord)) == 3
 
 
+def test_codes_new_to_aldis_in_any_person_column_become_one_person_each(world, import_rows):
+    """Persons are created for codes the file names first (the population need not come
+    first), once per code across columns and rows; an organisation holding a contract is none."""
+    applied(import_rows("population", POPULATION_HEADER, [ANNA_AT_FLAT_1]))
+    relations = [
+        (DAVIS, EDGARS, "parent", "2015-01-01", ""),
+        (hyphenated(CILDA), EDGARS, "parent", "2015-01-01", ""),
+        (ANNA, CILDA, "guardian", "2016-01-01", ""),
+    ]
+    applied(
+        import_rows(
+            "relations", ("person_code", "dependant_code", "relation", "valid_from", "valid_to"), relations
+        )
+    )
+    person = dict(PersonCode.objects.values_list("code", "person_id"))
+    assert sorted(person) == sorted([ANNA, CILDA, DAVIS, EDGARS])
+    assert Person.objects.count() == 4
+    assert sorted(
+        (r.person_id, r.dependant_id, r.relation) for r in current("households.Relation")
+    ) == sorted(
+        [
+            (person[DAVIS], person[EDGARS], "parent"),
+            (person[CILDA], person[EDGARS], "parent"),
+            (person[ANNA], person[CILDA], "guardian"),
+        ]
+    )
+    contracts = [
+        ("A-1", BERTS, FLAT_1, "", "household", "2020-01-01", ""),
+        ("A-2", DSO_ORG, BUILDING, "", "building", "2020-01-01", ""),
+        ("A-3", ANNA, FLAT_2, "", "household", "2020-01-01", ""),
+    ]
+    applied(import_rows("contracts", CONTRACTS_HEADER, contracts, sender=world.trader_a))
+    berts = PersonCode.objects.get(code=BERTS).person_id
+    assert Person.objects.count() == 5
+    holders = {c.contract_no: c.holder_id for c in current(Contract)}
+    assert holders == {"A-1": berts, "A-2": None, "A-3": person[ANNA]}
+
+
 def test_personal_code_written_with_hyphen_is_stored_compact(world, import_rows):
     applied(import_rows("population", POPULATION_HEADER, [(hyphenated(ANNA), *ANNA_AT_FLAT_1[1:])]))
     assert Person.objects.get().personal_code == ANNA
