@@ -224,6 +224,8 @@ def test_normal_forms_agree_with_python():
     values += [f"{c[:6]}--{c[6:]}" for c in codes[:50]]
     values += [f"{c[:6]}-{c[6:10]}" for c in codes[:50]]  # too short after the hyphen
     values += ["abcdef-12345", "010180-1234a", "010180-123456"]
+    # Twelve characters with the hyphen seventh, but padded: trimmed first, so not hyphenated.
+    values += [" 12345-12345", "12345-12345 ", " 010180-12347 ", "010180-12347 ", " 010180-12347"]
     for function, python in (("aldis_norm", checks.norm), ("aldis_norm_code", checks.norm_code)):
         assert disagreements(function, python, values) == [], function
 
