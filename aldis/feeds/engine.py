@@ -492,9 +492,7 @@ def validate(ctx: ImportContext, *, content_checked: bool = False) -> list[BadRo
         return _reference_errors(ctx)
     errors: list[BadRow] = []
     by_value = _checked_by_value(ctx)
-    for column in spec.columns:
-        if column.name in by_value:
-            errors.extend(_distinct_value_errors(ctx, column))
+    errors.extend(_by_value_errors(ctx, [c for c in spec.columns if c.name in by_value]))
     checks = [(c.name, _column_reason(c)) for c in spec.columns if c.name not in by_value]
     if "valid_from" in spec.column_names and "valid_to" in spec.column_names:
         checks.append(
@@ -579,6 +577,29 @@ def _row_errors(ctx: ImportContext, checks: list[tuple[str, str]]) -> list[BadRo
             if row[1 + i] is not None:
                 errors.append(BadRow(row[0], column, row[1 + width + i] or "", row[1 + i]))
     return errors
+
+
+def _by_value_errors(ctx: ImportContext, columns: list[Column]) -> list[BadRow]:
+    """Check each distinct value of each of ``columns`` once (in column order).
+
+    On PostgreSQL the distinct values of every column come from one scan of the rows (grouping
+    sets: 13.0 s against 16.0 s for the three columns of 12.5 million income rows); only a
+    column found to hold a bad value is scanned again, for its lines.
+    """
+    if ctx.dialect.postgres and len(columns) > 1:
+        cols = [f"n.{_q(c.name)}" for c in columns]
+        which = "CASE " + " ".join(f"WHEN GROUPING({c}) = 0 THEN {i}" for i, c in enumerate(cols)) + " END"
+        reason = "CASE d.w " + " ".join(
+            f"WHEN {i} THEN {_column_reason(c, 'd.v')}" for i, c in enumerate(columns)
+        )
+        sets = ", ".join(f"({c})" for c in cols)
+        bad = ctx.fetchall(
+            f"SELECT DISTINCT w FROM (SELECT d.w, {reason} END AS r FROM (SELECT {which} AS w, "
+            f"COALESCE({', '.join(cols)}) AS v FROM feed_norm n GROUP BY GROUPING SETS ({sets}){ctx.dialect.fence}) d) y "
+            "WHERE r IS NOT NULL"
+        )
+        columns = [columns[w] for w in sorted(w for (w,) in bad)]
+    return [error for column in columns for error in _distinct_value_errors(ctx, column)]
 
 
 def _distinct_value_errors(ctx: ImportContext, column: Column) -> list[BadRow]:

@@ -271,6 +271,20 @@ def test_a_fact_file_with_bad_values_and_repeated_keys_gets_both_in_one_answer(r
     assert [(e["line"], e["column"]) for e in batch.errors] == [(3, "personal_code"), (4, "month")]
 
 
+def test_a_fact_file_with_bad_values_in_every_column_lists_them_all(reject):
+    """Each column's distinct values are checked once (on PostgreSQL all columns in one scan);
+    every bad row of every column is still listed, by line and column."""
+    wrong_digit = ANNA[:-1] + str((int(ANNA[-1]) + 1) % 10)
+    rows = [(wrong_digit, "2024-01", "10.00"), (ANNA, "2024-13", "1.0.0"), (BERTS, "", "5.00")]
+    batch = reject("income", INCOME_HEADER, rows)
+    assert [(e["line"], e["column"], e["value"]) for e in batch.errors] == [
+        (2, "personal_code", wrong_digit),
+        (3, "amount_eur", "1.0.0"),
+        (3, "month", "2024-13"),
+        (4, "month", ""),
+    ]
+
+
 def test_unknown_address_code_is_rejected(reject):
     batch = reject("population", POPULATION_HEADER, [anna(), berts(address_code="199999999")])
     error = error_at(batch, 3, "address_code")
