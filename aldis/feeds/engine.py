@@ -687,21 +687,24 @@ def _repeats_before_writing(ctx: ImportContext, mapping: dict[str, str]) -> list
     persons = [_q(k) for k in ctx.spec.target_key if mapping.get(k) in ctx.persons]
     if not persons:
         return []
-    several = "SELECT pc.person_id FROM households_personcode pc GROUP BY pc.person_id HAVING COUNT(*) > 1"
-    return _repeated_target_keys(ctx, among=" OR ".join(f"n.{p} IN ({several})" for p in persons))
+    # Of the file's persons only (a trader's file names a few thousand of two million).
+    several = (
+        "SELECT pc.person_id FROM households_personcode pc WHERE pc.person_id IN (SELECT f.{p} FROM feed_in f) "
+        "GROUP BY pc.person_id HAVING COUNT(*) > 1"
+    )
+    return _repeated_target_keys(ctx, among=" OR ".join(f"n.{p} IN ({several.format(p=p)})" for p in persons))
 
 
 # --- 3. promote ------------------------------------------------------------------------------
 
 
-def create_persons(ctx: ImportContext, column: str, among: str = "") -> int:
-    """Give every personal code of ``column`` not yet known a person of its own (of the rows
-    ``among`` selects, if given); return how many."""
+def create_persons(ctx: ImportContext, column: str) -> int:
+    """Give every personal code of ``column`` not yet known a person of its own; return how many."""
     col = _q(column)
     before = ctx.fetchall("SELECT COALESCE(MAX(id), 0) FROM households_person")[0][0]
     created = ctx.execute(
         f"INSERT INTO households_person (personal_code) SELECT n.{col} FROM feed_norm n "
-        f"WHERE n.{col} IS NOT NULL AND n.{col} < '4' {among}"  # personal codes only (a holder may be an organisation)
+        f"WHERE n.{col} IS NOT NULL AND n.{col} < '4' "  # personal codes only (a holder may be an organisation)
         f"AND NOT EXISTS (SELECT 1 FROM households_personcode pc WHERE pc.code = n.{col}) "
         # Ids in code order: a register's files come sorted by code, and the versioned tables are
         # written in key order, so they end up clustered by person, as the monthly run reads them.
@@ -722,16 +725,16 @@ def _persons_of_unresolved_codes(ctx: ImportContext, mapping: dict[str, str]) ->
     """Persons for the codes of the person columns that ``feed_in`` left unresolved, and their
     ids filled in.
 
-    Done after resolving rather than before: a file naming only known persons (every file after
-    the population, at national scale) then costs one look for an empty id in ``feed_in``, not an
-    anti-join of every row against every code.
+    Done after resolving rather than before: a file naming only known persons (every national
+    fact file after the population) then costs one look for an empty id in ``feed_in``, not an
+    anti-join of every row against every code. (A contract held by an organisation has no person:
+    a trader's file with one looks for new codes as before.)
     """
     targets = [(ctx.persons[expr], target) for target, expr in mapping.items() if expr in ctx.persons]
     created = 0
     for column, target in targets:
         if ctx.fetchall(f"SELECT 1 FROM feed_in i WHERE i.{_q(target)} IS NULL LIMIT 1"):
-            among = f"AND n.line IN (SELECT i.line FROM feed_in i WHERE i.{_q(target)} IS NULL)"
-            created += create_persons(ctx, column, among)
+            created += create_persons(ctx, column)
     if not created:
         return
     for column, target in targets:
