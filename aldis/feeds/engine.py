@@ -11,7 +11,11 @@ Stages, all inside the caller's transaction:
    current versions by key: new keys and changed rows get a new version and the old one is
    superseded; unchanged rows get nothing; in a snapshot, current versions whose key is missing
    end the day before ``as_of`` (as a new version). A first load (nothing current in the table)
-   has nothing to compare or end: its rows are written as they are.
+   has nothing to compare or end: its rows are written as they are. Personal codes the database
+   does not know yet become persons of their own (``spec.person_columns``).
+
+An identical file sent again for a later date may be applied without these stages: see
+``aldis.feeds.writes`` and ``feed_import``.
 
 The same SQL runs on both databases; the few differences are in ``Dialect``. The field checks
 are SQL functions of the same names on both (``aldis.feeds.checks``).
@@ -730,7 +734,11 @@ def _persons_of_unresolved_codes(ctx: ImportContext, mapping: dict[str, str]) ->
     anti-join of every row against every code. (A contract held by an organisation has no person:
     a trader's file with one looks for new codes as before.)
     """
-    targets = [(ctx.persons[expr], target) for target, expr in mapping.items() if expr in ctx.persons]
+    targets = [
+        (ctx.persons[expr], target)
+        for target, expr in mapping.items()
+        if ctx.persons.get(expr) in ctx.spec.person_columns
+    ]
     created = 0
     for column, target in targets:
         if ctx.fetchall(f"SELECT 1 FROM feed_in i WHERE i.{_q(target)} IS NULL LIMIT 1"):

@@ -3,8 +3,10 @@
 Contract: the file is checked completely; if any row is bad nothing is applied and the batch
 lists every bad row (line, column, value, reason). The same file sent again (identical bytes,
 same feed, sender and ``as_of``, and nothing applied since for that feed and sender) is a
-repeat: recorded, audited, and changes nothing. One import runs at a time. Every batch, applied,
-rejected, repeated or failed, is kept and audited. Must not run inside an outer transaction.
+repeat: recorded, audited, and changes nothing; the same bytes for a later ``as_of`` are applied
+without being read when nothing they depend on has been written since (``aldis.feeds.writes``).
+One import runs at a time. Every batch, applied, rejected, repeated or failed, is kept and
+audited. Must not run inside an outer transaction.
 """
 
 import hashlib
