@@ -49,6 +49,8 @@ ERROR_CAP = 100_000
 # A batch adding at least this many rows to a table, and at least as many as it holds, drops the
 # table's indexes and builds them again afterwards (see ``indexes_rebuilt_after``).
 REBUILD_MIN_ROWS = 100_000
+# A snapshot this large sorts all its rows to find a repeated person (``_repeats_before_writing``).
+LARGE_FILE_ROWS = 100_000
 VALUE_SHOWN = 80  # characters of a bad value echoed back in an error
 _CHUNK = 1 << 20
 STAGING_TABLES = ("feed_raw", "feed_norm", "feed_in", "feed_delta", "feed_end", "feed_prev", "feed_merge")
@@ -676,22 +678,25 @@ def _repeated_target_keys(ctx: ImportContext, among: str = "1 = 1") -> list[BadR
     return _repeat_lines(ctx, "feed_in", key, among, spec.key[0], what)
 
 
-def _repeats_before_writing(ctx: ImportContext, mapping: dict[str, str]) -> list[BadRow]:
+def _repeats_before_writing(ctx: ImportContext, mapping: dict[str, str], rows: int) -> list[BadRow]:
     """Rows repeating a resolved key of a file that is not a first load, looked for before
     anything is written: a repeated row equal to the current version would be left unwritten as
     unchanged, so no constraint could see it.
 
     A fact file's keys are checked whole (validation left them to this step). A snapshot's keys
     were checked as text in validation; resolved, they can repeat only where two codes name one
-    person (an old and a new code, neither given as the other's ``previous_code``), so only the
-    rows of persons known under several codes (about 0.5 % of a population) are looked at.
+    person (an old and a new code, neither given as the other's ``previous_code``). A small file
+    (a trader's few thousand rows) looks only at the rows of its persons known under several
+    codes; a large one sorts all its rows, which is cheaper than finding those persons among two
+    million (population: 1.5 s against 2.4 s).
     """
     if ctx.spec.kind == "fact":
         return _repeated_target_keys(ctx)
     persons = [_q(k) for k in ctx.spec.target_key if mapping.get(k) in ctx.persons]
     if not persons:
         return []
-    # Of the file's persons only (a trader's file names a few thousand of two million).
+    if rows >= LARGE_FILE_ROWS:
+        return _repeated_target_keys(ctx)
     several = (
         "SELECT pc.person_id FROM households_personcode pc WHERE pc.person_id IN (SELECT f.{p} FROM feed_in f) "
         "GROUP BY pc.person_id HAVING COUNT(*) > 1"
@@ -782,7 +787,7 @@ def promote(ctx: ImportContext, rows: int) -> PromotionCounts:
     # Then every row is written as a current version, and the table's unique "one current
     # version per key" constraint (an empty sender counted as one) finds a repeated key by
     # itself: the rows are looked for only if it does (below). Otherwise they are looked for first.
-    if not first_load and (repeated := _repeats_before_writing(ctx, mapping)):
+    if not first_load and (repeated := _repeats_before_writing(ctx, mapping, rows)):
         raise FeedRejected(repeated)
 
     # The sender of a fact may be absent (an operator's import): match it NULL-safely.

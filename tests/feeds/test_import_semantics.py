@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from aldis.feeds import engine
 from aldis.feeds.models import BatchStatus, FeedBatch
 from aldis.identifiers import complete_personal_code
 from aldis.organisations.models import Organisation, OrganisationRecord
@@ -635,11 +636,15 @@ def test_a_snapshot_naming_one_person_under_her_old_and_new_code_is_rejected_nam
     assert current(PopulationRecord) == before
 
 
+@pytest.mark.parametrize("large", [False, True], ids=["small-file", "large-file"])
 def test_a_snapshot_naming_one_person_under_both_codes_is_rejected_when_one_row_is_unchanged(
-    world, import_rows
+    world, import_rows, monkeypatch, large
 ):
     """As above, but the row under her new code equals her current version: it would be left
-    unwritten, so no constraint could find the repeat; it must be found before the writes."""
+    unwritten, so no constraint could find the repeat; it must be found before the writes (a
+    small file among its persons with several codes, a large one among all its rows)."""
+    if large:
+        monkeypatch.setattr(engine, "LARGE_FILE_ROWS", 1)
     applied(import_rows("population", POPULATION_HEADER, [anna_renamed(), BERTS_AT_FLAT_1], as_of=FEB_1))
     unchanged = (NEW_CODE, "", *anna_renamed()[2:])
     applied(import_rows("population", POPULATION_HEADER, [unchanged, BERTS_AT_FLAT_1], as_of=FEB_29))
