@@ -49,7 +49,8 @@ ERROR_CAP = 100_000
 # A batch adding at least this many rows to a table, and at least as many as it holds, drops the
 # table's indexes and builds them again afterwards (see ``indexes_rebuilt_after``).
 REBUILD_MIN_ROWS = 100_000
-# A snapshot this large sorts all its rows to find a repeated person (``_repeats_before_writing``).
+# A file this large is planned as a national one (``feed_import``), and a snapshot this large
+# sorts all its rows to find a repeated person (``_repeats_before_writing``).
 LARGE_FILE_ROWS = 100_000
 VALUE_SHOWN = 80  # characters of a bad value echoed back in an error
 _CHUNK = 1 << 20
