@@ -596,12 +596,14 @@ def _by_value_errors(ctx: ImportContext, columns: list[Column]) -> list[BadRow]:
     if ctx.dialect.postgres and len(columns) > 1:
         cols = [f"n.{_q(c.name)}" for c in columns]
         which = "CASE " + " ".join(f"WHEN GROUPING({c}) = 0 THEN {i}" for i, c in enumerate(cols)) + " END"
-        reason = "CASE d.w " + " ".join(
-            f"WHEN {i} THEN {_column_reason(c, 'd.v')}" for i, c in enumerate(columns)
+        reason = (
+            "CASE d.w "
+            + " ".join(f"WHEN {i} THEN {_column_reason(c, 'd.v')}" for i, c in enumerate(columns))
+            + " END"
         )
         sets = ", ".join(f"({c})" for c in cols)
         bad = ctx.fetchall(
-            f"SELECT DISTINCT w FROM (SELECT d.w, {reason} END AS r FROM (SELECT {which} AS w, "
+            f"SELECT DISTINCT w FROM (SELECT d.w, {reason} AS r FROM (SELECT {which} AS w, "
             f"COALESCE({', '.join(cols)}) AS v FROM feed_norm n GROUP BY GROUPING SETS ({sets}){ctx.dialect.fence}) d) y "
             "WHERE r IS NOT NULL"
         )

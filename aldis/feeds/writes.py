@@ -75,12 +75,13 @@ def _watched() -> dict[str, str]:
 
 
 def _all_installed(using: str) -> bool:
+    watched = list(_watched())
     with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT COUNT(*) FROM pg_trigger WHERE tgname = %s AND tgrelid::regclass::text = ANY(%s)",
-            [TRIGGER, list(_watched())],
+            [TRIGGER, watched],
         )
-        return bool(cursor.fetchone()[0] == len(_watched()))
+        return bool(cursor.fetchone()[0] == len(watched))
 
 
 def install(using: str = "default", **kwargs: Any) -> None:
