@@ -58,6 +58,7 @@ from django.utils import timezone
 
 from aldis.exceptions import ApplicationError
 from aldis.feeds.models import FeedBatch
+from aldis.feeds.writes import lock_imports
 from audit.services import audit_purge_expired, audit_record
 from audit.services.retention import PurgeResult
 
@@ -188,16 +189,6 @@ def retention_plan(*, before: date) -> RetentionPlan:
 
 
 # --- Deleting, one table per step ---------------------------------------------------------------
-
-
-def lock_imports() -> None:
-    """Hold the feed import's lock until the step commits (PostgreSQL; SQLite's IMMEDIATE
-    transaction already excludes every other writer)."""
-    from aldis.feeds.services import _IMPORT_LOCK_KEY
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK_KEY])
 
 
 def audit_step(*, actor: Any, table: str, operation: str, count: int, before: date) -> None:

@@ -1,8 +1,9 @@
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import psycopg
 import pytest
-from django.db import connections
+from django.db import connection, connections
 from django.test import TransactionTestCase
 from rest_framework.test import APIClient
 
@@ -27,6 +28,27 @@ def api_as(db: None) -> Callable[..., tuple[APIClient, Organisation]]:
         return client, organisation
 
     return make
+
+
+@pytest.fixture
+def other_session(db: None) -> Iterator[psycopg.Connection]:
+    """A second PostgreSQL session on the test database (autocommit), as another worker or a
+    staff member's request would hold: for locks seen from outside the test's transaction."""
+    if connection.vendor != "postgresql":
+        pytest.skip("sessions and their locks: PostgreSQL only")
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        dbname=settings["NAME"],
+        autocommit=True,
+    )
+    try:
+        yield other
+    finally:
+        other.close()
 
 
 @pytest.fixture(autouse=True)

@@ -28,7 +28,6 @@ from aldis.organisations.models import Organisation
 from audit.services import Actor, audit_record
 
 logger = logging.getLogger(__name__)
-_IMPORT_LOCK_KEY = 0x414C4449_46454544  # "ALDIFEED"
 
 
 def _file_digest(path: Path) -> tuple[str, int]:
@@ -110,9 +109,9 @@ def _lock_and_tune() -> None:
     ``jit`` off: compiling each statement cost more than it saved, on small files and national
     ones alike (10 % slower normalising and resolving 3 million income rows with it on).
     """
+    writes.lock_imports()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK_KEY])
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             cursor.execute("SET LOCAL jit = off")

@@ -18,20 +18,30 @@ deletes and truncation only. A new code or address cannot change what the codes 
 file resolve to (each was resolved, so each is already there; codes are unique), so adding one
 does not count: an income file that names no new person leaves the population snapshot's mark.
 
+Writers wait for a running import. A batch's mark is read when the import ends, so a write that
+committed while the import was reading, unseen by it, would carry a lower mark and never look
+"written since". The triggers therefore run before each statement and first take the import lock
+(``lock_imports``) in shared mode: a staff edit or a hand-written statement waits until the
+import in progress commits and then draws a higher mark; an import waits for such writers to
+commit before it starts, and then reads what they wrote. Imports, parameter edits, the purge and
+a run fixing its knowledge horizon hold the lock exclusively, so their own statements pass.
+
 Triggers are installed after every ``migrate`` (``install``), so a new versioned table is never
-missed. SQLite keeps no marks: every import there reads its file.
+missed. SQLite keeps no marks: every import there reads its file, and its IMMEDIATE transactions
+already exclude every other writer.
 """
 
 from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
-from django.db import connections
+from django.db import connection, connections
 
 from aldis.feeds.models import TableWrite, VersionedRecord
 from aldis.feeds.spec import FeedSpec
 
 TRIGGER = "aldis_written"
+IMPORT_LOCK_KEY = 0x414C4449_46454544  # "ALDIFEED"
 SEQUENCE = "feeds_tablewrite_mark"
 RESOLUTION_TABLES = (
     "households_person",
@@ -39,6 +49,15 @@ RESOLUTION_TABLES = (
     "households_address",
     "organisations_organisation",
 )
+
+
+def lock_imports() -> None:
+    """Hold the feed import's lock until the transaction ends (PostgreSQL): no import, parameter
+    edit, purge step or run horizon runs meanwhile, and every other writer of a watched table
+    waits (the triggers take the lock shared)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
 
 
 def versioned_tables() -> list[str]:
@@ -55,6 +74,7 @@ def _ddl() -> list[str]:
         f"CREATE SEQUENCE IF NOT EXISTS {SEQUENCE}",
         f"""CREATE OR REPLACE FUNCTION aldis_table_written() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM pg_advisory_xact_lock_shared({IMPORT_LOCK_KEY});
     INSERT INTO {mark_table} ("table", mark) VALUES (TG_TABLE_NAME, nextval('{SEQUENCE}'))
     ON CONFLICT ("table") DO UPDATE SET mark = EXCLUDED.mark;
     RETURN NULL;
@@ -62,7 +82,7 @@ END $$""",  # noqa: S608 (names from the models, no input)
     ]
     for table, events in _watched().items():
         statements.append(
-            f"CREATE OR REPLACE TRIGGER {TRIGGER} AFTER {events} ON {table} "
+            f"CREATE OR REPLACE TRIGGER {TRIGGER} BEFORE {events} ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION aldis_table_written()"
         )
     return statements

@@ -12,11 +12,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from aldis.feeds.models import BatchStatus, FeedBatch
-from aldis.feeds.services import _IMPORT_LOCK_KEY
+from aldis.feeds.writes import lock_imports
 from audit.services import Actor, audit_record
 from eligibility.models import ParameterValue
 from eligibility.parameters import BY_NAME, value_error
@@ -40,13 +40,6 @@ def _validated(name: str, value: str, legal_ref: str | None) -> tuple[str, str |
     if errors:
         raise ValidationError(errors)
     return value, legal_ref
-
-
-def _lock_parameters() -> None:
-    """The feed import's lock: an edit and a ``parameters`` file never interleave."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK_KEY])
 
 
 def _ends(table: dict[date, tuple[str, str | None]]) -> dict[date, tuple[str, str | None, date | None]]:
@@ -73,7 +66,7 @@ def parameter_value_set(
     value, legal_ref = _validated(name, value, legal_ref)
     who = Actor.of(actor)
     with transaction.atomic():
-        _lock_parameters()
+        lock_imports()  # an edit and a ``parameters`` file never interleave
         current = list(ParameterValue.objects.filter(name=name, superseded_in__isnull=True))
         by_start = {v.valid_from: v for v in current if v.valid_from is not None}
         old = by_start.get(valid_from)

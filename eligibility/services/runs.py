@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from aldis.exceptions import ApplicationError
 from aldis.feeds.models import BatchStatus, FeedBatch
-from aldis.feeds.services import _IMPORT_LOCK_KEY
+from aldis.feeds.writes import lock_imports
 from aldis.retention import retention_cutoff
 from audit.services import Actor, audit_record
 from compensation.services.recovery import recovery_items_compute
@@ -84,13 +84,6 @@ RESULT_MODELS = (
 def current_month() -> date:
     """The first day of the current month in Latvia (Europe/Riga), whatever the server's zone."""
     return timezone.localtime(timezone.now(), RIGA).date().replace(day=1)
-
-
-def lock_imports() -> None:
-    """Take the feed import's transaction lock (PostgreSQL): no import applies until commit."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK_KEY])
 
 
 def knowledge_horizon() -> int:

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
 from aldis.feeds.models import FeedBatch, VersionedRecord
+from aldis.feeds.writes import lock_imports
 from aldis.retention import (
     Expiry,
     Model,
@@ -34,7 +35,6 @@ from aldis.retention import (
     audit_step,
     batched,
     cutoff_instant,
-    lock_imports,
     purge_table,
     retention_plan,
 )

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from aldis.feeds import writes
@@ -169,6 +169,41 @@ def test_every_versioned_table_and_code_table_has_its_trigger(db):
         triggered = {row[0] for row in cursor.fetchall()}
     assert set(writes.versioned_tables()) | set(writes.RESOLUTION_TABLES) <= triggered
     assert {"households_income", "traders_contract", "eligibility_parametervalue"} <= triggered
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        "UPDATE organisations_organisation SET name = name",
+        "UPDATE households_personcode SET code = code",
+        "DELETE FROM households_income WHERE false",  # a statement counts even if it writes no row
+    ],
+)
+@postgres_only
+def test_a_writer_waits_for_the_import_in_progress(other_session, write):
+    """Else a write committed while an import reads, unseen by it, would carry a mark below the
+    import's and an identical file would later be applied unread."""
+    other_session.execute("SELECT pg_advisory_lock(%s)", [writes.IMPORT_LOCK_KEY])  # an import runs
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout = '200ms'")
+        with pytest.raises(OperationalError, match="lock timeout"), transaction.atomic():
+            cursor.execute(write)
+    other_session.execute("SELECT pg_advisory_unlock(%s)", [writes.IMPORT_LOCK_KEY])
+    mark = writes.current_mark()
+    with connection.cursor() as cursor:
+        cursor.execute(write)
+    assert writes.current_mark() > mark
+
+
+@postgres_only
+def test_the_lock_holder_writes_without_waiting(other_session):
+    """An import (or the purge, or a parameter edit) holds the lock itself: its writes pass."""
+    writes.lock_imports()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout = '200ms'")
+        cursor.execute("UPDATE organisations_organisation SET name = name")
+    other = other_session.execute("SELECT pg_try_advisory_lock_shared(%s)", [writes.IMPORT_LOCK_KEY])
+    assert other.fetchone() == (False,)  # held exclusively, by this transaction
 
 
 def test_sqlite_keeps_no_marks(population):

@@ -4,9 +4,8 @@ own visible; the newest done version stays in force; executing twice changes not
 from datetime import date
 from decimal import Decimal
 
-import psycopg
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from audit.models import AuditEvent
 from audit.services import Actor
@@ -141,26 +140,12 @@ def test_a_running_run_nobody_works_on_was_abandoned(computation):
     assert queued().version == 2  # the month is open again
 
 
-def test_a_run_another_worker_holds_is_left_alone(computation):
-    if connection.vendor != "postgresql":
-        pytest.skip("workers share a run only on PostgreSQL")
+def test_a_run_another_worker_holds_is_left_alone(computation, other_session):
     run = queued()
     MonthRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
-    db = connection.settings_dict
-    other = psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        dbname=db["NAME"],
-        autocommit=True,
-    )
-    try:
-        other.execute("SELECT pg_advisory_lock(%s, %s)", [0x414C5255, run.pk])
+    other_session.execute("SELECT pg_advisory_lock(%s, %s)", [0x414C5255, run.pk])
 
-        again = month_run_execute(run_id=run.pk)
-    finally:
-        other.close()
+    again = month_run_execute(run_id=run.pk)
 
     assert again.status == RunStatus.RUNNING
     assert computation.calls == []
