@@ -26,6 +26,7 @@ from eligibility.models import (
     RunStatus,
     UnitDecision,
 )
+from eligibility.services.scheme_e import income_window
 from households.models import (
     CURRENT,
     Address,
@@ -353,18 +354,9 @@ def _evidence_sources(evidence: Any) -> list[dict[str, Any]]:
     return sources
 
 
-def _window_day(month: Any, *, last: bool = False) -> date | None:
-    try:
-        first = date.fromisoformat(f"{str(month)[:7]}-01")
-    except ValueError:
-        return None
-    return add_months(first, 1) - timedelta(days=1) if last else first
-
-
-def _energy_aid_sources(decision: EnergyAidDecision) -> list[dict[str, Any]]:
-    evidence = decision.evidence if isinstance(decision.evidence, dict) else {}
-    start = _window_day(evidence.get("window_from"))
-    end = _window_day(evidence.get("window_to"), last=True)
+def _energy_aid_sources(decision: EnergyAidDecision, *, month: date) -> list[dict[str, Any]]:
+    first, last = income_window(month)
+    start, end = first, add_months(last, 1) - timedelta(days=1)
     sources: list[dict[str, Any]] = [
         {"source": "income", "valid_from": start, "valid_to": end},
         {"source": "benefits", "valid_from": start, "valid_to": end},
@@ -374,7 +366,7 @@ def _energy_aid_sources(decision: EnergyAidDecision) -> list[dict[str, Any]]:
             "valid_to": end,
         },
     ]
-    for sanction in evidence.get("sanctions") or []:
+    for sanction in decision.sanctions or []:
         if isinstance(sanction, dict):
             sources.append(
                 {
@@ -482,7 +474,7 @@ def _person_month(*, person: Person, run: MonthRun) -> dict[str, Any]:
                 "housing_share": (
                     Decimal(str(parameters["e_housing_share"])) if parameters.get("e_housing_share") else None
                 ),
-                "sources": _energy_aid_sources(energy_aid),
+                "sources": _energy_aid_sources(energy_aid, month=run.month),
             }
     granted: dict[str, dict[str, Any]] = {}
     for decision in decisions:

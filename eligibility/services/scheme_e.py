@@ -24,7 +24,7 @@ amount in cents, and the share s = a/b as a reduced fraction (0.30 = 3/10),
 All terms are integers (numeric on PostgreSQL), so a boundary never depends on float arithmetic
 (SQLite's division and its REAL column values never enter a comparison). The per-member figures
 stored for display (``income_per_member_eur``, ``housing_per_member_eur``) are rounded half-up to
-cents, in integers too: ``(2x + y) div 2y``. The exact sums are kept in the decision's evidence.
+cents, in integers too: ``(2x + y) div 2y``. The exact sums are kept beside them.
 
 Choices where DOMAIN leaves a detail open (rules of this system, version 1):
 
@@ -37,7 +37,7 @@ Choices where DOMAIN leaves a detail open (rules of this system, version 1):
   reported 0.00 is a report); the normative amount per member applies only when no month has
   a report;
 * a household's reason is the first failed test in the order ``sanctioned_member`` (the law's
-  exclusion, Section 3(3)), ``income_above_threshold``, ``housing_share_below``; the evidence
+  exclusion, Section 3(3)), ``income_above_threshold``, ``housing_share_below``; the decision
   records the outcome of every test, so a household failing several sees all of them;
 * a sanctions record of a member valid on R excludes the household; any member's record counts;
 * decisions are written whenever the threshold, share and normative amount have a value on R,
@@ -102,6 +102,12 @@ class SchemeESummary:
     resources: list[str] = field(default_factory=list)
     objects: dict[str, int] = field(default_factory=dict)
     addresses: dict[str, int] = field(default_factory=dict)
+
+
+def income_window(month: date) -> tuple[date, date]:
+    """The first days of the first and the last of the 12 months read for ``month``: M-12 .. M-1."""
+    last = date(month.year - 1, 12, 1) if month.month == 1 else month.replace(month=month.month - 1)
+    return month.replace(year=month.year - 1), last
 
 
 def switched_on(value: Any) -> bool:
@@ -186,14 +192,9 @@ def scheme_e_compute(
 
     sql = RunSql(run, chunk)
     share_num, share_den = _share(run.parameters["e_housing_share"])
-    r = run.month
-    first = r.replace(year=r.year - 1)  # M-12; the window is M-12 .. M-1
-    last = date(r.year - 1, 12, 1) if r.month == 1 else r.replace(month=r.month - 1)
     sql.params.update(
         {
-            "w_from": first,
-            "window_from": f"{first:%Y-%m}",
-            "window_to": f"{last:%Y-%m}",
+            "w_from": income_window(run.month)[0],
             "threshold_cents": _cents("e_income_threshold_eur", run.parameters["e_income_threshold_eur"]),
             "normative_cents": _cents("e_housing_normative_eur", run.parameters["e_housing_normative_eur"]),
             "share_num": share_num,
@@ -291,7 +292,7 @@ def _figures(sql: RunSql) -> None:
 
 
 def _decide(sql: RunSql) -> None:
-    """One ``EnergyAidDecision`` per household, with its display figures and evidence."""
+    """One ``EnergyAidDecision`` per household: its exact sums, display figures and tests."""
     d = sql.dialect
     postgres = d.postgres
 
@@ -311,26 +312,20 @@ def _decide(sql: RunSql) -> None:
         f"WHEN f.housing_ok = 0 THEN '{EnergyAidReason.HOUSING_SHARE_BELOW.value}' "
         f"ELSE '{EnergyAidReason.ELIGIBLE.value}' END"
     )
-    build = "jsonb_build_object" if postgres else "json_object"
-    sanctions = (
-        "COALESCE(f.sanctions, CAST('[]' AS jsonb))" if postgres else "json(COALESCE(f.sanctions, '[]'))"
-    )
-    text = "CAST({} AS varchar(7))"
-    evidence = (
-        f"{build}('window_from', {text.format('%(window_from)s')}, 'window_to', {text.format('%(window_to)s')}, "
-        "'members', f.members, 'income_cents', f.income_cents, 'benefits_cents', f.benefit_cents, "
-        "'housing_cents', f.housing_cents, 'housing_months', f.housing_months, "
-        "'housing_normative_cents', CASE WHEN f.housing_months > 0 THEN NULL ELSE %(normative_cents)s END, "
-        "'income_within_threshold', f.income_ok, 'housing_share_met', f.housing_ok, "
-        f"'sanctioned_members', f.sanctioned, 'sanctions', {sanctions})"
-    )
+
+    def boolean(condition: str) -> str:
+        return f"CASE WHEN {condition} THEN {d.true} ELSE {d.false} END"
+
     eligible = "f.sanctioned = 0 AND f.income_ok = 1 AND f.housing_ok = 1"
     sql(
         "INSERT INTO eligibility_energyaiddecision (run_id, address_id, members, income_per_member_eur, "
-        "housing_per_member_eur, housing_reported, eligible, reason, evidence) "
+        "housing_per_member_eur, housing_reported, income_cents, benefits_cents, housing_cents, "
+        "housing_months, income_within_threshold, housing_share_met, sanctioned_members, eligible, "
+        "reason, sanctions) "
         f"SELECT %(run)s, f.address_id, f.members, {income_pm} / 100.0, ({housing_pm}) / 100.0, "
-        f"CASE WHEN f.housing_months > 0 THEN {d.true} ELSE {d.false} END, "
-        f"CASE WHEN {eligible} THEN {d.true} ELSE {d.false} END, {reason}, {evidence} FROM e_figures f"
+        f"{boolean('f.housing_months > 0')}, f.income_cents, f.benefit_cents, f.housing_cents, "
+        f"f.housing_months, {boolean('f.income_ok = 1')}, {boolean('f.housing_ok = 1')}, f.sanctioned, "
+        f"{boolean(eligible)}, {reason}, {'f.sanctions' if postgres else 'json(f.sanctions)'} FROM e_figures f"
     )
     _temp(
         sql,

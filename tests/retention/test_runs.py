@@ -99,6 +99,13 @@ def test_a_month_before_the_cutoff_loses_its_rows_and_keeps_its_statistics(regis
         income_per_member_eur=Decimal("300.00"),
         housing_per_member_eur=Decimal("142.06"),
         housing_reported=False,
+        income_cents=360_000,  # 300.00 x 12 months
+        benefits_cents=0,
+        housing_cents=0,
+        housing_months=0,
+        income_within_threshold=True,
+        housing_share_met=True,
+        sanctioned_members=0,
         eligible=True,
         reason="eligible",
     )

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from eligibility.models import EnergyAidDecision
+from eligibility.services.scheme_e import income_window
 from tests.eligibility.scheme_e.conftest import (
     HOUSE_1,
     HOUSE_2,
@@ -44,8 +45,7 @@ def test_two_members_earning_900_each_are_above_the_threshold(country: Country) 
         False,
         "income_above_threshold",
     )
-    assert d.evidence["income_cents"] == 2_160_000
-    assert d.evidence["income_within_threshold"] == 0
+    assert (d.income_cents, d.income_within_threshold) == (2_160_000, False)
     assert (summary.households, summary.eligible_households) == (1, 0)
 
 
@@ -64,20 +64,17 @@ def test_pensioner_alone_with_housing_above_the_share_is_eligible(country: Count
         True,
     )
     assert (d.eligible, d.reason) == (True, "eligible")
-    assert d.evidence == {
-        "window_from": "2024-11",
-        "window_to": "2025-10",
-        "members": 1,
-        "income_cents": 0,
-        "benefits_cents": 480_000,
-        "housing_cents": 156_000,
-        "housing_months": 12,
-        "housing_normative_cents": None,
-        "income_within_threshold": 1,
-        "housing_share_met": 1,
-        "sanctioned_members": 0,
-        "sanctions": [],
-    }
+    assert (
+        d.members,
+        d.income_cents,
+        d.benefits_cents,
+        d.housing_cents,
+        d.housing_months,
+        d.income_within_threshold,
+        d.housing_share_met,
+        d.sanctioned_members,
+        d.sanctions,
+    ) == (1, 0, 480_000, 156_000, 12, True, True, 0, None)
     assert (summary.households, summary.eligible_households, summary.sanctioned_households) == (1, 1, 0)
 
 
@@ -95,7 +92,7 @@ def test_pensioner_alone_with_housing_below_the_share(country: Country) -> None:
         False,
         "housing_share_below",
     )
-    assert d.evidence["housing_share_met"] == 0
+    assert (d.income_within_threshold, d.housing_share_met) == (True, False)
 
 
 def test_no_housing_reported_uses_the_normative_amount_per_member(country: Country) -> None:
@@ -119,8 +116,7 @@ def test_no_housing_reported_uses_the_normative_amount_per_member(country: Count
         False,
         True,
     )
-    assert alone.evidence["housing_normative_cents"] == 14_206
-    assert alone.evidence["housing_months"] == 0
+    assert (alone.housing_cents, alone.housing_months) == (0, 0)
 
 
 def test_income_exactly_at_the_threshold_is_eligible_one_cent_above_is_not(country: Country) -> None:
@@ -153,7 +149,7 @@ def test_one_cent_above_over_a_year_of_three_members_is_above_though_it_shows_47
     run, _ = country.run(M)
 
     d = decision(run, HOUSE_1)
-    assert d.evidence["income_cents"] == 1_704_709
+    assert d.income_cents == 1_704_709
     assert (d.income_per_member_eur, d.eligible, d.reason) == (
         Decimal("473.53"),
         False,
@@ -202,7 +198,7 @@ def test_benefits_count_as_income_with_state_revenue_income(country: Country) ->
 
     one, two = decision(run, HOUSE_1), decision(run, HOUSE_2)
     assert (one.income_per_member_eur, one.reason) == (Decimal("500.00"), "income_above_threshold")
-    assert (one.evidence["income_cents"], one.evidence["benefits_cents"]) == (360_000, 240_000)
+    assert (one.income_cents, one.benefits_cents) == (360_000, 240_000)
     assert (two.income_per_member_eur, two.reason) == (Decimal("500.00"), "income_above_threshold")
 
 
@@ -222,7 +218,7 @@ def test_only_the_12_months_before_m_are_read(country: Country) -> None:
         Decimal("130.00"),
         True,
     )
-    assert (d.evidence["income_cents"], d.evidence["housing_months"]) == (480_000, 12)
+    assert (d.income_cents, d.housing_months) == (480_000, 12)
 
 
 def test_months_without_income_count_as_nothing_and_housing_averages_the_months_reported(
@@ -244,7 +240,7 @@ def test_months_without_income_count_as_nothing_and_housing_averages_the_months_
         Decimal("130.00"),
         True,
     )
-    assert (d.evidence["housing_cents"], d.evidence["housing_months"]) == (39_000, 3)
+    assert (d.housing_cents, d.housing_months) == (39_000, 3)
 
 
 def test_per_member_figures_are_rounded_half_up_for_display_only(country: Country) -> None:
@@ -283,13 +279,10 @@ def test_a_sanctioned_member_makes_the_household_ineligible(country: Country) ->
 
     sanctioned = decision(run, HOUSE_1)
     assert (sanctioned.eligible, sanctioned.reason) == (False, "sanctioned_member")
-    # The other tests passed and say so; the record that weighed is in the evidence.
-    assert (sanctioned.evidence["income_within_threshold"], sanctioned.evidence["housing_share_met"]) == (
-        1,
-        1,
-    )
-    assert sanctioned.evidence["sanctioned_members"] == 1
-    [record] = sanctioned.evidence["sanctions"]
+    # The other tests passed and say so; the record that weighed is kept with the decision.
+    assert (sanctioned.income_within_threshold, sanctioned.housing_share_met) == (True, True)
+    assert sanctioned.sanctioned_members == 1
+    [record] = sanctioned.sanctions
     assert (record["source"], record["valid_from"], record["valid_to"]) == ("sanctions", "2025-01-01", None)
     assert [decision(run, a).reason for a in (HOUSE_2, HOUSE_3, HOUSE_4)] == ["eligible"] * 3
     assert (summary.households, summary.eligible_households, summary.sanctioned_households) == (4, 3, 1)
@@ -303,7 +296,7 @@ def test_sanctions_come_before_income_in_the_reason(country: Country) -> None:
     run, _ = country.run(M)
 
     d = decision(run, HOUSE_1)
-    assert (d.reason, d.evidence["income_within_threshold"]) == ("sanctioned_member", 0)
+    assert (d.reason, d.income_within_threshold) == ("sanctioned_member", False)
 
 
 def test_members_are_the_persons_alive_at_the_address_and_temporary_protection_fills_in(
@@ -361,7 +354,7 @@ def test_another_month_reads_its_own_twelve_months(country: Country) -> None:
     run, _ = country.run(date(2025, 1, 1))
 
     d = decision(run, HOUSE_5)
-    assert (d.evidence["window_from"], d.evidence["window_to"]) == ("2024-01", "2024-12")
+    assert income_window(date(2025, 1, 1)) == (date(2024, 1, 1), date(2024, 12, 1))
     assert (d.income_per_member_eur, d.eligible) == (Decimal("400.00"), True)
     # Person 2 has no income known at all: income 0, eligible on the normative housing amount.
     assert (decision(run, HOUSE_B).income_per_member_eur, decision(run, HOUSE_B).eligible) == (

@@ -81,9 +81,15 @@ def build(registers: Registers) -> MonthRun:
         income_per_member_eur=Decimal("300.00"),
         housing_per_member_eur=Decimal("150.00"),
         housing_reported=True,
+        income_cents=1_440_000,  # 300.00 x 12 months x 4 members
+        benefits_cents=0,
+        housing_cents=720_000,  # 150.00 x 12 x 4
+        housing_months=12,
+        income_within_threshold=True,
+        housing_share_met=True,
+        sanctioned_members=0,
         eligible=True,
         reason="eligible",
-        evidence={"window_from": "2025-11", "window_to": "2026-10", "sanctions": []},
     )
     return run
 
