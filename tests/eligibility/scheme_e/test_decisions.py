@@ -282,7 +282,9 @@ def test_a_sanctioned_member_makes_the_household_ineligible(country: Country) ->
     # The other tests passed and say so; the record that weighed is kept with the decision.
     assert (sanctioned.income_within_threshold, sanctioned.housing_share_met) == (True, True)
     assert sanctioned.sanctioned_members == 1
-    [record] = sanctioned.sanctions
+    records = sanctioned.sanctions
+    assert isinstance(records, list)
+    [record] = records
     assert (record["source"], record["valid_from"], record["valid_to"]) == ("sanctions", "2025-01-01", None)
     assert [decision(run, a).reason for a in (HOUSE_2, HOUSE_3, HOUSE_4)] == ["eligible"] * 3
     assert (summary.households, summary.eligible_households, summary.sanctioned_households) == (4, 3, 1)
