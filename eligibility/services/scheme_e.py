@@ -231,16 +231,19 @@ def _figures(sql: RunSql) -> None:
     # from that (much smaller, analysed) table: joining the monthly rows to the members directly
     # makes the planner probe the members' index once per monthly row (it cannot estimate how
     # many rows the "as known at the batch" filter keeps).
-    _temp(
-        sql,
-        "e_money",
-        "SELECT x.person_id, SUM(x.income) AS income_cents, SUM(x.benefit) AS benefit_cents FROM ("
-        f"SELECT i.person_id, {cents.format('i.amount_eur')} AS income, CAST(0 AS bigint) AS benefit "
-        f"FROM households_income i WHERE {_learned('i')} AND {window.format('i')} "
-        f"UNION ALL SELECT b.person_id, CAST(0 AS bigint), {cents.format('b.amount_eur')} "
-        f"FROM households_benefit b WHERE {_learned('b')} AND {window.format('b')}"
-        ") x GROUP BY x.person_id",
-    )
+    # The planner cannot see through the UNION ALL how many persons there are (it assumes 200):
+    # with the default memory the hash of 1.4 million national sums spilled (11.4 s against 8.4).
+    with sql.memory("256MB"):
+        _temp(
+            sql,
+            "e_money",
+            "SELECT x.person_id, SUM(x.income) AS income_cents, SUM(x.benefit) AS benefit_cents FROM ("
+            f"SELECT i.person_id, {cents.format('i.amount_eur')} AS income, CAST(0 AS bigint) AS benefit "
+            f"FROM households_income i WHERE {_learned('i')} AND {window.format('i')} "
+            f"UNION ALL SELECT b.person_id, CAST(0 AS bigint), {cents.format('b.amount_eur')} "
+            f"FROM households_benefit b WHERE {_learned('b')} AND {window.format('b')}"
+            ") x GROUP BY x.person_id",
+        )
     _temp(
         sql,
         "e_income",

@@ -23,6 +23,8 @@ Choices where DOMAIN leaves a detail open (rules of this system, version 1):
   persons failed in different ways).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -128,6 +130,19 @@ class RunSql:
     def temp(self, name: str, select: str, index: tuple[str, ...] = ()) -> None:
         for statement in self.dialect.temp_table(name, select, index):
             self(statement)
+
+    @contextmanager
+    def memory(self, work_mem: str) -> Iterator[None]:
+        """``work_mem`` for the statements inside (PostgreSQL; back to the default after): a hash
+        aggregate over a million persons spills to disk at the default 4 MB."""
+        if not self.dialect.postgres:
+            yield
+            return
+        self(f"SET LOCAL work_mem = '{work_mem}'")
+        try:
+            yield
+        finally:
+            self("SET LOCAL work_mem TO DEFAULT")
 
     def evidence(self, source: str, alias: str) -> str:
         """One record as evidence: ``[{"source", "record", "valid_from", "valid_to"}]``."""
