@@ -134,14 +134,12 @@ class RunSql:
     @contextmanager
     def memory(self, work_mem: str) -> Iterator[None]:
         """``work_mem`` for the statements inside (PostgreSQL; back to the default after): a hash
-        aggregate over a million persons spills to disk at the default 4 MB."""
-        if not self.dialect.postgres:
-            yield
-            return
-        self(f"SET LOCAL work_mem = '{work_mem}'")
-        try:
-            yield
-        finally:
+        aggregate over a million persons spills to disk at the default 4 MB. (A statement that
+        fails aborts the transaction, and the setting goes with it.)"""
+        if self.dialect.postgres:
+            self(f"SET LOCAL work_mem = '{work_mem}'")
+        yield
+        if self.dialect.postgres:
             self("SET LOCAL work_mem TO DEFAULT")
 
     def evidence(self, source: str, alias: str) -> str:
