@@ -25,6 +25,7 @@ from eligibility.models import (
     UnitDecision,
 )
 from eligibility.parameters import BY_NAME, parse
+from eligibility.services.scheme_e import income_window
 from households.models import (
     Address,
     AddressRecord,
@@ -276,6 +277,10 @@ NO_HOUSEHOLD_REASONS: dict[str, str] = {
 }
 
 
+def _eur(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
 def _explained(text: dict[Any, str], code: Any) -> str:
     return text.get(code) or f"Reason code {code!r}: no description is registered for it."
 
@@ -337,7 +342,8 @@ def person_month_explanation(*, person: Person, month: date) -> dict[str, Any]:
     "evidence", "about"}``. Every decision whose evidence cites the person is among these: Scheme P
     cites only records of the unit's subject or of a member of the household it goes to.
     ``entitlement``: ``{"row", "rule_text", "unattributed_text"}``; ``energy_aid``: ``{"row",
-    "reason_text"}``. Reads only; auditing is the caller's job.
+    "reason_text", "window" (the first and last month read), "income_eur", "benefits_eur",
+    "housing_eur" (the exact sums)}``. Reads only; auditing is the caller's job.
     """
     run = month_run_in_force(month=month)
     result: dict[str, Any] = {
@@ -414,6 +420,10 @@ def person_month_explanation(*, person: Person, month: date) -> dict[str, Any]:
         result["energy_aid"] = {
             "row": energy_aid,
             "reason_text": _explained(ENERGY_AID_REASONS, energy_aid.reason),
+            "window": income_window(run.month),
+            "income_eur": _eur(energy_aid.income_cents),
+            "benefits_eur": _eur(energy_aid.benefits_cents),
+            "housing_eur": _eur(energy_aid.housing_cents),
         }
     return result
 

@@ -150,3 +150,32 @@ def test_the_person_page_links_to_the_explanation_of_each_month_in_force(staff, 
     response = staff.get(f"/admin/households/person/{parent.pk}/change/")
     assert response.status_code == 200
     assert why_url(parent.pk, NOV_2026) in response.content.decode()
+
+
+def test_the_energy_aid_decision_shows_its_sums_months_and_each_test(
+    staff, month, registers, django_capture_on_commit_callbacks
+):
+    # The debtor, alone in flat 2, earned 600.00 in each of the 12 months read (2025-11 .. 2026-10)
+    # and 999.00 in November 2026 itself, which is not read. No housing costs reported.
+    months = [f"{year}-{m:02d}" for year, m in [(2025, 11), (2025, 12), *((2026, m) for m in range(1, 11))]]
+    registers.send(
+        "income",
+        ["personal_code", "month", "amount_eur"],
+        [(DEBTOR, m, "600.00") for m in months] + [(DEBTOR, "2026-11", "999.00")],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        month_run_request(month=NOV_2026, actor=ACTOR)
+
+    response = page(staff, DEBTOR)
+
+    energy_aid = response.context["energy_aid"]
+    assert energy_aid["row"].reason == "income_above_threshold"
+    content = response.content.decode()
+    assert '<td id="energy-aid-window">2025-11 to 2026-10</td>' in content
+    # 12 x 600.00; per member a month 600.00 > 473.53, and the normative 142.06 < 0.30 x 600.00
+    assert "income 7200,00 EUR, benefits 0,00 EUR" in content  # the admin speaks Latvian: a decimal comma
+    assert '<td id="energy-aid-housing">none</td>' in content
+    assert (
+        "income within the threshold: failed; housing share of income: failed; members with a sanction: 0"
+        in content
+    )
