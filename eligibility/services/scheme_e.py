@@ -88,7 +88,6 @@ TEMP_TABLES = (
     "e_income",
     "e_housing",
     "e_sanction",
-    "e_figures",
     "e_eligible",
 )
 
@@ -206,8 +205,7 @@ def scheme_e_compute(
             household_members(sql)  # p_member is analysed by Dialect.temp_table
         if chunk is not None:  # every figure below starts from p_member's households
             sql(f"DELETE FROM p_member WHERE NOT ({sql.in_chunk('address_id')})")
-        _figures(sql)
-        _decide(sql)
+        _decide(sql, _figures(sql))
         _objects(sql, counting)
         _addresses(sql, counting)
         summary = _summary(sql, counting)
@@ -217,8 +215,9 @@ def scheme_e_compute(
     return summary
 
 
-def _figures(sql: RunSql) -> None:
-    """Per household: members, income and benefits, housing costs (in cents), sanctioned members."""
+def _figures(sql: RunSql) -> str:
+    """Per household: members, income and benefits, housing costs (in cents), sanctioned members;
+    the tables they come from, and the SELECT that joins them (one row per household)."""
     postgres = sql.dialect.postgres
     cents = "CAST(ROUND({} * 100) AS bigint)"
     window = "{0}.month >= %(w_from)s AND {0}.month < %(r)s"
@@ -277,9 +276,9 @@ def _figures(sql: RunSql) -> None:
         f"WHEN %(normative_cents)s * 12 * h.members * %(share_den)s >= %(share_num)s * {total} "
         "THEN 1 ELSE 0 END"
     )
-    _temp(
-        sql,
-        "e_figures",
+    # Read once, by the decisions' insert (``_decide``), not stored: a table of 0.8 million
+    # rows written and read again for nothing.
+    return (
         "SELECT h.address_id, h.members, COALESCE(i.income_cents, 0) AS income_cents, "
         f"COALESCE(i.benefit_cents, 0) AS benefit_cents, {total} AS total_cents, "
         f"COALESCE(hc.housing_cents, 0) AS housing_cents, {months} AS housing_months, "
@@ -287,14 +286,11 @@ def _figures(sql: RunSql) -> None:
         f"{income_ok} AS income_ok, {housing_ok} AS housing_ok "
         "FROM e_household h LEFT JOIN e_income i ON i.address_id = h.address_id "
         "LEFT JOIN e_housing hc ON hc.address_id = h.address_id "
-        "LEFT JOIN e_sanction s ON s.address_id = h.address_id "
-        # Stored in address order, so that the decisions are inserted in it: the indexes on
-        # (run, address) and on address are then filled in order (a random order costs seconds).
-        "ORDER BY h.address_id",
+        "LEFT JOIN e_sanction s ON s.address_id = h.address_id"
     )
 
 
-def _decide(sql: RunSql) -> None:
+def _decide(sql: RunSql, figures: str) -> None:
     """One ``EnergyAidDecision`` per household: its exact sums, display figures and tests."""
     d = sql.dialect
     postgres = d.postgres
@@ -328,7 +324,10 @@ def _decide(sql: RunSql) -> None:
         f"SELECT %(run)s, f.address_id, f.members, {income_pm} / 100.0, ({housing_pm}) / 100.0, "
         f"{boolean('f.housing_months > 0')}, f.income_cents, f.benefit_cents, f.housing_cents, "
         f"f.housing_months, {boolean('f.income_ok = 1')}, {boolean('f.housing_ok = 1')}, f.sanctioned, "
-        f"{boolean(eligible)}, {reason}, {'f.sanctions' if postgres else 'json(f.sanctions)'} FROM e_figures f"
+        f"{boolean(eligible)}, {reason}, {'f.sanctions' if postgres else 'json(f.sanctions)'} "
+        # In address order: the indexes on (run, address) and on address are then filled in
+        # order (a random order costs seconds).
+        f"FROM ({figures}) f ORDER BY f.address_id"
     )
     _temp(
         sql,
