@@ -60,6 +60,17 @@ def lock_imports() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
 
 
+def imports_locked_out() -> bool:
+    """Hold the import lock shared until the transaction ends, if no import is running (True);
+    False at once if one is. For a person at a screen: a change to a watched table would
+    otherwise wait, silently, for as long as a national file takes (minutes). SQLite: True."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock_shared(%s)", [IMPORT_LOCK_KEY])
+        return bool(cursor.fetchone()[0])
+
+
 def versioned_tables() -> list[str]:
     return sorted(
         model._meta.db_table

@@ -1,9 +1,11 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from aldis.feeds import writes
 from aldis.organisations.models import ApiClient, Organisation
 from aldis.organisations.services import api_client_revoke
 from audit.services import audit_record
@@ -22,8 +24,22 @@ class ApiClientInline(admin.TabularInline):
         return False
 
 
+class OrganisationForm(forms.ModelForm):
+    def clean(self) -> dict[str, Any]:
+        # The admin validates and saves in one transaction: the lock taken here is held until
+        # the change commits, so no import can start in between (``aldis.feeds.writes``).
+        if not writes.imports_locked_out():
+            raise forms.ValidationError(
+                "A feed import is being applied; organisations can be changed when it finishes "
+                "(Feed batches shows it). Nothing was saved.",
+                code="import_running",
+            )
+        return super().clean()
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    form = OrganisationForm
     list_display = ("name", "code", "kind", "municipality_code", "protected_service", "is_active")
     list_filter = ("kind", "protected_service", "is_active")
     search_fields = ("code", "name", "municipality_code")
