@@ -25,7 +25,7 @@ class ApiClientInline(admin.TabularInline):
 
 
 class OrganisationForm(forms.ModelForm):
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, Any] | None:
         # The admin validates and saves in one transaction: the lock taken here is held until
         # the change commits, so no import can start in between (``aldis.feeds.writes``).
         if not writes.imports_locked_out():
