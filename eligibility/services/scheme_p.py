@@ -234,17 +234,16 @@ def household_members(sql: RunSql) -> None:
         "SELECT person_id, address_id, birth_date FROM p_alive WHERE address_id IS NOT NULL",
         index=("person_id", "address_id"),
     )
+    # Only the barred: built from the two small registers, not by asking of every living person
+    # whether either names them (national: 3.5 s for 1.9 million rows, most deleted again).
     sql.temp(
         "p_barred",
-        "SELECT p.id AS person_id, "
-        f"CASE WHEN EXISTS (SELECT 1 FROM households_debtor d WHERE d.person_id = p.id AND {known('d')}) "
-        "THEN 1 ELSE 0 END AS debtor, "
-        f"CASE WHEN EXISTS (SELECT 1 FROM households_servicerefusal f WHERE f.person_id = p.id AND {dated('f')}) "
-        "THEN 1 ELSE 0 END AS refused "
-        "FROM households_person p WHERE p.id IN (SELECT person_id FROM p_alive)",
+        "SELECT x.person_id, MAX(x.debtor) AS debtor, MAX(x.refused) AS refused FROM ("
+        f"SELECT d.person_id, 1 AS debtor, 0 AS refused FROM households_debtor d WHERE {known('d')} "
+        f"UNION ALL SELECT f.person_id, 0, 1 FROM households_servicerefusal f WHERE {dated('f')}"
+        ") x WHERE x.person_id IN (SELECT person_id FROM p_alive) GROUP BY x.person_id",
         index=("person_id",),
     )
-    sql("DELETE FROM p_barred WHERE debtor = 0 AND refused = 0")
 
 
 def _counted_children(sql: RunSql) -> None:
