@@ -59,6 +59,7 @@ from django.utils import timezone
 from aldis.exceptions import ApplicationError
 from aldis.feeds.models import FeedBatch
 from aldis.feeds.writes import lock_imports
+from aldis.months import add_months
 from audit.services import audit_purge_expired, audit_record
 from audit.services.retention import PurgeResult
 
@@ -78,8 +79,7 @@ def _no_progress(label: str, done: int, total: int) -> None:
 
 def retention_cutoff(*, as_of: date, months: int) -> date:
     """C: the first day of ``as_of``'s month, ``months`` earlier (the first day still retained)."""
-    month_index = as_of.year * 12 + as_of.month - 1 - months
-    return date(month_index // 12, month_index % 12 + 1, 1)
+    return add_months(as_of, -months)
 
 
 def cutoff_instant(before: date) -> datetime:

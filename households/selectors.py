@@ -16,6 +16,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from aldis.feeds.models import BatchStatus, FeedBatch
+from aldis.months import add_months
 from eligibility import selectors as eligibility_selectors
 from eligibility.models import (
     Category,
@@ -197,12 +198,6 @@ def address_connections(*, address: Address) -> QuerySet[Connection]:
 def riga_today() -> date:
     """Today in Latvia (Europe/Riga), whatever the server's zone."""
     return timezone.localtime(timezone.now(), ZoneInfo("Europe/Riga")).date()
-
-
-def add_months(month: date, months: int) -> date:
-    """The first day of the month ``months`` after (or before, if negative) ``month``'s month."""
-    index = month.year * 12 + month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def month_erased_on(month: date) -> date:
