@@ -12,3 +12,8 @@ def eur(value: Any) -> Decimal:
     SQLite hands back a REAL for ``SUM`` over a decimal column; going through ``str`` keeps the
     digits it printed, which for sums of two-decimal amounts are the exact cents."""
     return Decimal(str(value or 0)).quantize(CENT)
+
+
+def from_cents(cents: int) -> Decimal:
+    """A whole number of cents (the exact sums a run keeps) as euros."""
+    return (Decimal(cents) / 100).quantize(CENT)

@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from aldis.exceptions import ApplicationError
+from aldis.money import from_cents
 from eligibility.models import (
     AdjustmentLine,
     Category,
@@ -277,10 +278,6 @@ NO_HOUSEHOLD_REASONS: dict[str, str] = {
 }
 
 
-def _eur(cents: int) -> Decimal:
-    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
-
-
 def _explained(text: dict[Any, str], code: Any) -> str:
     return text.get(code) or f"Reason code {code!r}: no description is registered for it."
 
@@ -421,9 +418,9 @@ def person_month_explanation(*, person: Person, month: date) -> dict[str, Any]:
             "row": energy_aid,
             "reason_text": _explained(ENERGY_AID_REASONS, energy_aid.reason),
             "window": income_window(run.month),
-            "income_eur": _eur(energy_aid.income_cents),
-            "benefits_eur": _eur(energy_aid.benefits_cents),
-            "housing_eur": _eur(energy_aid.housing_cents),
+            "income_eur": from_cents(energy_aid.income_cents),
+            "benefits_eur": from_cents(energy_aid.benefits_cents),
+            "housing_eur": from_cents(energy_aid.housing_cents),
         }
     return result
 

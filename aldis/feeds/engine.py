@@ -137,6 +137,10 @@ class Dialect:
     def false(self) -> str:
         return "false" if self.postgres else "0"
 
+    def boolean(self, condition: str) -> str:
+        """A boolean column's value from ``condition`` (true or false, never NULL)."""
+        return f"CASE WHEN {condition} THEN {self.true} ELSE {self.false} END"
+
     @property
     def now(self) -> str:
         return "now()" if self.postgres else "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')"

@@ -64,6 +64,7 @@ from typing import Any
 from django.db import transaction
 
 from aldis.exceptions import ApplicationError
+from aldis.months import add_months
 from eligibility.models import ADDRESS_RESOURCES, EnergyAidReason, EnergyAidResource, MonthRun
 from eligibility.services.scheme_p import Chunk, RunSql, household_members, known
 
@@ -105,8 +106,7 @@ class SchemeESummary:
 
 def income_window(month: date) -> tuple[date, date]:
     """The first days of the first and the last of the 12 months read for ``month``: M-12 .. M-1."""
-    last = date(month.year - 1, 12, 1) if month.month == 1 else month.replace(month=month.month - 1)
-    return month.replace(year=month.year - 1), last
+    return add_months(month, -12), add_months(month, -1)
 
 
 def switched_on(value: Any) -> bool:
@@ -312,9 +312,6 @@ def _decide(sql: RunSql, figures: str) -> None:
         f"ELSE '{EnergyAidReason.ELIGIBLE.value}' END"
     )
 
-    def boolean(condition: str) -> str:
-        return f"CASE WHEN {condition} THEN {d.true} ELSE {d.false} END"
-
     eligible = "f.sanctioned = 0 AND f.income_ok = 1 AND f.housing_ok = 1"
     sql(
         "INSERT INTO eligibility_energyaiddecision (run_id, address_id, members, income_per_member_eur, "
@@ -322,9 +319,9 @@ def _decide(sql: RunSql, figures: str) -> None:
         "housing_months, income_within_threshold, housing_share_met, sanctioned_members, eligible, "
         "reason, sanctions) "
         f"SELECT %(run)s, f.address_id, f.members, {income_pm} / 100.0, ({housing_pm}) / 100.0, "
-        f"{boolean('f.housing_months > 0')}, f.income_cents, f.benefit_cents, f.housing_cents, "
-        f"f.housing_months, {boolean('f.income_ok = 1')}, {boolean('f.housing_ok = 1')}, f.sanctioned, "
-        f"{boolean(eligible)}, {reason}, {'f.sanctions' if postgres else 'json(f.sanctions)'} "
+        f"{d.boolean('f.housing_months > 0')}, f.income_cents, f.benefit_cents, f.housing_cents, "
+        f"f.housing_months, {d.boolean('f.income_ok = 1')}, {d.boolean('f.housing_ok = 1')}, f.sanctioned, "
+        f"{d.boolean(eligible)}, {reason}, {'f.sanctions' if postgres else 'json(f.sanctions)'} "
         # In address order: the indexes on (run, address) and on address are then filled in
         # order (a random order costs seconds).
         f"FROM ({figures}) f ORDER BY f.address_id"

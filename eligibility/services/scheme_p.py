@@ -372,11 +372,12 @@ def _decide(sql: RunSql, rates: dict[str, Decimal]) -> None:
         "CASE WHEN x.standing = 'granted' THEN 'granted' "
         "WHEN r.kinds = 1 THEN x.standing ELSE 'no_qualifying_person' END"
     )
+    granted = d.boolean("x.standing = 'granted'")
     sql(
         "INSERT INTO eligibility_unitdecision (run_id, address_id, category, subject_id, granted, reason, "
         "amount_eur, evidence) "
         "SELECT %(run)s, x.address_id, x.category, x.subject_id, "
-        f"CASE WHEN x.standing = 'granted' THEN {d.true} ELSE {d.false} END, {reason}, "
+        f"{granted}, {reason}, "
         f"CASE WHEN x.standing = 'granted' THEN {amount} ELSE 0 END, x.evidence FROM ("
         "SELECT u.*, ROW_NUMBER() OVER (PARTITION BY u.category, u.unit_key ORDER BY "
         f"{preference}) AS pick FROM p_unit u) x "
