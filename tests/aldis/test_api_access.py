@@ -195,3 +195,30 @@ def test_throttled_client_gets_429_with_retry_after(api_as, monkeypatch):
     other, _ = api_as("trader")
     assert other.get("/t/traders/").status_code == 200
     cache.clear()
+
+
+def test_throttle_counts_in_windows_of_the_rate_period(api_as, monkeypatch):
+    """2 requests a minute, on a fixed clock: the third in the window is refused, with the 15 s
+    left of that minute as its wait; the first of the next minute goes through. Each request
+    counts once in the shared cache however many throttle objects (workers) see it."""
+    from django.core.cache import cache
+
+    from aldis.api.throttling import ApiClientRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(ApiClientRateThrottle, "THROTTLE_RATES", {"api_client": "2/minute"})
+    clock = [60 * 1000 + 45.0]  # 45 s into a minute
+    monkeypatch.setattr(ApiClientRateThrottle, "timer", lambda self: clock[0])
+    client, _ = api_as("trader")
+    assert client.get("/t/traders/").status_code == 200
+    clock[0] += 5  # 50 s
+    assert client.get("/t/traders/").status_code == 200
+    response = client.get("/t/traders/")
+    assert response.status_code == 429
+    assert response.json()["error"]["details"]["retry_after_seconds"] == 10
+    assert response["Retry-After"] == "10"
+    clock[0] += 10  # 0 s of the next minute
+    assert client.get("/t/traders/").status_code == 200
+    assert client.get("/t/traders/").status_code == 200
+    assert client.get("/t/traders/").status_code == 429
+    cache.clear()
