@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 
 from aldis.admin_forms import plain_form_add_page
 from aldis.exceptions import ApplicationError
+from aldis.feeds.writes import refuse_while_importing
 from audit.services import audit_record
 from eligibility.models import MonthRun, ParameterValue, RunStatus
 from eligibility.parameters import BY_NAME, value_error
@@ -77,6 +78,9 @@ class ParameterValueForm(forms.ModelForm):
             self.fields["valid_from"].required = True
 
     def clean(self) -> dict[str, Any]:
+        # An edit takes the import lock (``parameter_value_set``): say so at once rather than
+        # wait for a running import (the admin validates and saves in one transaction).
+        refuse_while_importing("parameters")
         data = super().clean() or self.cleaned_data
         name, value = data.get("name"), (data.get("value") or "").strip()
         if name and value and (reason := value_error(name, value)):

@@ -35,6 +35,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from aldis.feeds.models import TableWrite, VersionedRecord
@@ -69,6 +70,18 @@ def imports_locked_out() -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock_shared(%s)", [IMPORT_LOCK_KEY])
         return bool(cursor.fetchone()[0])
+
+
+def refuse_while_importing(what: str) -> None:
+    """For an admin form's ``clean`` (inside the admin's transaction): refuse the change with a
+    message at once while an import runs, rather than let the request wait for it; otherwise hold
+    the lock shared until the change commits, so no import starts in between."""
+    if not imports_locked_out():
+        raise ValidationError(
+            f"A feed import is being applied; {what} can be changed when it finishes "
+            "(Feed batches shows it). Nothing was saved.",
+            code="import_running",
+        )
 
 
 def versioned_tables() -> list[str]:

@@ -26,14 +26,8 @@ class ApiClientInline(admin.TabularInline):
 
 class OrganisationForm(forms.ModelForm):
     def clean(self) -> dict[str, Any] | None:
-        # The admin validates and saves in one transaction: the lock taken here is held until
-        # the change commits, so no import can start in between (``aldis.feeds.writes``).
-        if not writes.imports_locked_out():
-            raise forms.ValidationError(
-                "A feed import is being applied; organisations can be changed when it finishes "
-                "(Feed batches shows it). Nothing was saved.",
-                code="import_running",
-            )
+        # The admin validates and saves in one transaction (``aldis.feeds.writes``).
+        writes.refuse_while_importing("organisations")
         return super().clean()
 
 

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from aldis.feeds import writes
 from audit.models import AuditEvent
 from eligibility.models import ParameterValue
 
@@ -33,6 +34,18 @@ def add_large_family_2027(client):
             "legal_ref": "MK 2026",
         },
     )
+
+
+def test_an_added_value_while_an_import_runs_is_refused_with_a_message(staff, other_session):
+    other_session.execute("SELECT pg_advisory_lock(%s)", [writes.IMPORT_LOCK_KEY])  # an import runs
+
+    response = add_large_family_2027(staff)
+
+    assert response.status_code == 200  # the form again, with the message, at once
+    assert "A feed import is being applied; parameters can be changed" in response.content.decode()
+    assert not ParameterValue.objects.filter(
+        name="p_amount_large_family", valid_from=date(2027, 1, 1)
+    ).exists()
 
 
 def test_staff_see_the_current_table(staff):
