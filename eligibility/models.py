@@ -244,8 +244,15 @@ class EnergyAidResource(models.TextChoices):
     DECENTRALISED_FUEL = "decentralised_fuel", "Decentralised fuel"
 
 
-OBJECT_RESOURCES = ("electricity", "electricity_heating", "gas_heating", "district_heat")
+# Who applies each resource's aid (the Law, Section 4): energy supply merchants electricity (the
+# first 100 kWh), gas for heating and district heat, on their objects (paragraph 1); the local
+# government electricity for heating and decentralised fuel, on submission, per address
+# (paragraph 2).
+OBJECT_RESOURCES = ("electricity", "gas_heating", "district_heat")
 ADDRESS_RESOURCES = ("electricity_heating", "decentralised_fuel")
+# Runs computed before 2026-11-23 also listed electricity objects for electricity for heating;
+# their rows stay as published, so the table still admits them.
+STORED_OBJECT_RESOURCES = ("electricity", "electricity_heating", "gas_heating", "district_heat")
 
 
 class EnergyAidDecision(models.Model):
@@ -353,7 +360,7 @@ class EligibleObject(models.Model):
                 fields=["run", "connection", "resource"], name="eligibleobject_one_per_resource"
             ),
             models.CheckConstraint(
-                condition=models.Q(resource__in=OBJECT_RESOURCES), name="eligibleobject_resource"
+                condition=models.Q(resource__in=STORED_OBJECT_RESOURCES), name="eligibleobject_resource"
             ),
         ]
 

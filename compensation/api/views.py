@@ -126,8 +126,9 @@ class ClaimSubmitApi(APIView):
         tags=["months"],
         summary="Claim energy-aid compensation (energy companies, local governments)",
         description=(
-            "An energy company claims one resource: `{resource, vat_rate, total_eur, lines: "
-            "[{object_code, aid_eur}]}`; a local government `{resource, submissions_examined, "
+            "An energy company (a trader for the objects it supplies, a heat supplier for its "
+            "heat objects; not a distribution system operator, which applies no aid) claims one "
+            "resource: `{resource, vat_rate, total_eur, lines: [{object_code, aid_eur}]}`; a local government `{resource, submissions_examined, "
             "total_eur, lines: [{address_code, aid_eur}]}` (each examined submission earns the "
             "administrative cost `e_admin_cost_eur`). The resource must be switched on in the "
             "month and `total_eur` the sum of the lines (**400** otherwise). Each line is judged: "

@@ -1,19 +1,25 @@
 """Energy-aid compensation claims for month M (DOMAIN: Scheme E "Compensation"; INTERFACES §3).
 
-An **energy company** (trader, DSO, heat supplier) claims per month and resource the total aid it
-granted, excluding VAT, with the VAT rate and one line per object; a **local government** claims
-the aid it granted per address plus an administrative cost per examined submission
-(``submissions_examined`` times the run's ``e_admin_cost_eur``).
+The State compensates whoever applied the aid (the Law, Section 4): an **energy company**, an
+energy supply merchant of Section 4(1) (a trader for the electricity and gas it supplies, a heat
+supplier for its heat), claims per month and resource the total aid it granted, excluding VAT,
+with the VAT rate and one line per object; a **local government** claims the aid it granted on
+submission (Section 4(2)) per address, plus an administrative cost per examined submission
+(``submissions_examined`` times the run's ``e_admin_cost_eur``). Distribution system operators
+receive the eligible objects to inform the traders (Section 7(3)) but apply no aid and claim
+nothing: their claims are refused (403). So each object and resource has one claimant, and no
+aid is compensated twice.
 
 Header rules (``ValidationError``, 400, nothing stored): the resource is one the party kind
-claims (objects: ``electricity``, ``electricity_heating``, ``gas_heating``, ``district_heat``;
-addresses: ``electricity_heating``, ``decentralised_fuel``) and is switched on and counting in M
-per the version in force; ``total_eur`` equals the sum of the lines' ``aid_eur``.
+claims (objects: ``electricity``, ``gas_heating``, ``district_heat``; addresses:
+``electricity_heating``, ``decentralised_fuel``) and is switched on and counting in M per the
+version in force; ``total_eur`` equals the sum of the lines' ``aid_eur``.
 
 Line rules, each line accepted or rejected with a reason:
 
-* ``not_eligible``: the object is not in the party's eligible objects of M for the resource (as
-  its operator or its supplier), or the address not in its territory's eligible addresses;
+* ``not_eligible``: the object is not among the eligible objects of M for the resource that the
+  party supplies (a trader) or operates (a heat supplier: heat objects name no trader), or the
+  address not in its territory's eligible addresses;
 * ``duplicate``: already accepted for the party, month, resource and object/address, or named
   earlier in this request (the first mention is judged);
 * ``above_cap``: above the cap per object per month, where ALDIS can know it: ``electricity``
@@ -34,7 +40,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from rest_framework import status
 
 from aldis.exceptions import ApplicationError
@@ -50,12 +55,10 @@ from eligibility.services.scheme_e import resources_counting
 CHUNK = 500
 BATCH = 2000
 CAP_PARAMETERS = {"electricity": "e_cap_electricity_eur", "gas_heating": "e_cap_gas_heating_eur"}
-ENERGY_COMPANY_KINDS = (
-    OrganisationKind.TRADER,
-    OrganisationKind.ELECTRICITY_DSO,
-    OrganisationKind.GAS_DSO,
-    OrganisationKind.HEAT_SUPPLIER,
-)
+# The energy supply merchants (the Law, Section 4(1)); the object column naming each as the party
+# that applies an object's aid.
+ENERGY_COMPANY_KINDS = (OrganisationKind.TRADER, OrganisationKind.HEAT_SUPPLIER)
+_CLAIMANT_COLUMN = {OrganisationKind.TRADER: "supplier_id", OrganisationKind.HEAT_SUPPLIER: "operator_id"}
 
 REASONS = {
     "not_eligible": "Not eligible in this month for this resource and party.",
@@ -133,7 +136,7 @@ def _eligible_codes(
             ).values_list("address__code", flat=True)
         else:
             rows = EligibleObject.objects.filter(
-                Q(operator_id=organisation.pk) | Q(supplier_id=organisation.pk),
+                **{_CLAIMANT_COLUMN[OrganisationKind(organisation.kind)]: organisation.pk},
                 run=run,
                 resource=resource,
                 connection__object_code__in=chunk,

@@ -48,9 +48,11 @@ Choices where DOMAIN leaves a detail open (rules of this system, version 1):
   October to April months;
 * an object is eligible when it is a connection version known at the batch and valid on R whose
   address is an eligible household's address (the same address code: a building's object does
-  not follow its flats); electricity objects are listed for ``electricity`` and, when it counts,
-  also for ``electricity_heating``; gas objects for ``gas_heating``, heat objects for
-  ``district_heat``;
+  not follow its flats); electricity objects are listed for ``electricity``, gas objects for
+  ``gas_heating``, heat objects for ``district_heat``: the resources whose aid the energy supply
+  merchants apply (the Law, Section 4(1)). Electricity for heating is the local government's
+  (Section 4(2)): it is listed by address only, never as an object, so one household's heating
+  electricity cannot be claimed both by its trader and by its local government;
 * a local government's addresses are the eligible households' addresses whose address record,
   known at the batch and valid on R, lies in its municipality; one row per address and resource
   (``electricity_heating`` and ``decentralised_fuel``, the two it handles on submission).
@@ -72,12 +74,7 @@ HEATING_MONTHS = frozenset({10, 11, 12, 1, 2, 3, 4})
 # Plain strings: an enum member hashes by its name, so it would not be found in a set of values.
 HEATING_RESOURCES = frozenset({"electricity_heating", "gas_heating", "district_heat", "decentralised_fuel"})
 # Which connections (traders.Connection.resource) each object resource lists.
-OBJECT_SOURCES: dict[str, str] = {
-    "electricity": "electricity",
-    "electricity_heating": "electricity",
-    "gas_heating": "gas",
-    "district_heat": "heat",
-}
+OBJECT_SOURCES: dict[str, str] = {"electricity": "electricity", "gas_heating": "gas", "district_heat": "heat"}
 DECISION_PARAMETERS = ("e_income_threshold_eur", "e_housing_share", "e_housing_normative_eur")
 # scheme_p.household_members builds the p_ tables; the e_ tables are this module's.
 TEMP_TABLES = (

@@ -1,6 +1,10 @@
 """``POST /api/v1/months/{YYYY-MM}/claims/`` for January 2025, every resource switched on and a
 local government's administrative cost of 1.50 per examined submission: household 2 (HOUSE_2,
-municipality A) is eligible, household 1 is not. Caps: electricity 8.00, gas for heating 110.00."""
+municipality A) is eligible, household 1 is not. Caps: electricity 8.00, gas for heating 110.00.
+
+Who claims follows the Law, Section 4: the trader supplying an object (electricity, gas for
+heating), the heat supplier (district heat), the local government (electricity for heating,
+decentralised fuel); the distribution system operators claim nothing."""
 
 import json
 from datetime import date
@@ -14,6 +18,7 @@ from tests.eligibility.api.conftest import token_client, url
 from tests.eligibility.scheme_e.conftest import (
     ELECTRICITY_DSO_ORG,
     GAS_DSO_ORG,
+    GAS_TRADER_ORG,
     HEAT_ORG,
     HOUSE_1,
     HOUSE_2,
@@ -53,10 +58,10 @@ def obj(code, aid):
     return {"object_code": code, "aid_eur": aid}
 
 
-def test_an_electricity_dso_claims_per_object(world):
-    dso = client_of(world, ELECTRICITY_DSO_ORG)
+def test_the_supplying_trader_claims_per_object(world):
+    trader = client_of(world, TRADER_ORG)
 
-    response = post(dso, claim("electricity", [obj(EIC_2, "8.00"), obj(EIC_1, "8.00")], "16.00"))
+    response = post(trader, claim("electricity", [obj(EIC_2, "8.00"), obj(EIC_1, "8.00")], "16.00"))
 
     assert response.status_code == 201, response.content
     submission = Submission.objects.get()
@@ -100,24 +105,56 @@ def test_an_electricity_dso_claims_per_object(world):
     assert (event.data["accepted"], event.data["rejected"], event.data["accepted_eur"]) == (1, 1, "8.00")
 
 
-def test_caps_duplicates_and_the_supplier(world):
-    dso = client_of(world, ELECTRICITY_DSO_ORG)
-    above = post(dso, claim("electricity", [obj(EIC_2, "8.01")], "8.01")).json()
+def test_caps_and_duplicates(world):
+    trader = client_of(world, TRADER_ORG)
+    above = post(trader, claim("electricity", [obj(EIC_2, "8.01")], "8.01")).json()
     assert above["rejected"][0]["reason"] == "above_cap"
     assert above["rejected"][0]["message"] == "The aid is above the cap of 8.00 EUR per object per month."
 
-    twice = post(dso, claim("electricity", [obj(EIC_2, "7.00"), obj(EIC_2, "1.00")], "8.00")).json()
+    twice = post(trader, claim("electricity", [obj(EIC_2, "7.00"), obj(EIC_2, "1.00")], "8.00")).json()
     assert [(r["line"], r["reason"]) for r in twice["rejected"]] == [(2, "duplicate")]
-    again = post(dso, claim("electricity", [obj(EIC_2, "1.00")], "1.00")).json()
+    again = post(trader, claim("electricity", [obj(EIC_2, "1.00")], "1.00")).json()
     assert again["rejected"][0]["reason"] == "duplicate"
 
-    # The trader supplying the object claims it on its own account.
-    trader = post(client_of(world, TRADER_ORG), claim("electricity", [obj(EIC_2, "8.00")], "8.00")).json()
-    assert trader["totals"]["accepted_eur"] == "8.00"
+
+@pytest.mark.parametrize(
+    ("org", "resource", "code"),
+    [(ELECTRICITY_DSO_ORG, "electricity", EIC_2), (GAS_DSO_ORG, "gas_heating", "GAS-0002")],
+)
+def test_a_distribution_system_operator_claims_nothing(world, org, resource, code):
+    """The trader applies the aid on the object the operator lists to it (Section 7(3)): were
+    both paid, the State would pay one household's 8.00 twice."""
+    response = post(client_of(world, org), claim(resource, [obj(code, "8.00")], "8.00"))
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+    assert not Submission.objects.exists()
+
+
+def test_electricity_for_heating_is_the_local_government_s_alone(world):
+    """The trader of EIC_2 cannot claim it (400); Municipality A claims HOUSE_2's 100.00."""
+    trader = post(
+        client_of(world, TRADER_ORG), claim("electricity_heating", [obj(EIC_2, "100.00")], "100.00")
+    )
+    municipality = post(
+        client_of(world, MUNICIPALITY_A_ORG),
+        {
+            "resource": "electricity_heating",
+            "submissions_examined": 1,
+            "total_eur": "100.00",
+            "lines": [{"address_code": HOUSE_2, "aid_eur": "100.00"}],
+        },
+    )
+
+    assert trader.status_code == 400
+    assert trader.json()["error"]["details"] == {
+        "resource": ["a trader claims one of: electricity, gas_heating, district_heat"]
+    }
+    assert municipality.json()["totals"]["accepted_eur"] == "100.00"
 
 
 def test_gas_has_a_cap_heat_has_none_aldis_can_check(world):
-    gas = client_of(world, GAS_DSO_ORG)
+    gas = client_of(world, GAS_TRADER_ORG)
     heat = client_of(world, HEAT_ORG)
 
     over = post(gas, claim("gas_heating", [obj("GAS-0002", "110.01")], "110.01")).json()
@@ -171,7 +208,7 @@ def test_a_local_government_claims_aid_and_its_administrative_cost(world):
     ],
 )
 def test_a_bad_header_is_400_with_details(world, body, field):
-    response = post(client_of(world, ELECTRICITY_DSO_ORG), body)
+    response = post(client_of(world, TRADER_ORG), body)
 
     assert response.status_code == 400, response.content
     assert field in response.json()["error"]["details"]
@@ -182,7 +219,7 @@ def test_a_resource_not_counting_in_the_month_is_400(world):
     world.run(date(2025, 5, 1))  # May: the heating resources do not count
 
     response = post(
-        client_of(world, GAS_DSO_ORG),
+        client_of(world, GAS_TRADER_ORG),
         claim("gas_heating", [obj("GAS-0002", "10.00")], "10.00"),
         path=url("claims", "2025-05"),
     )
@@ -194,36 +231,43 @@ def test_a_resource_not_counting_in_the_month_is_400(world):
 
 
 def test_idempotency_key(world):
-    dso = client_of(world, ELECTRICITY_DSO_ORG)
+    trader = client_of(world, TRADER_ORG)
     body = claim("electricity", [obj(EIC_2, "8.00")], "8.00")
 
-    first = post(dso, body, key="k-1")
-    again = post(dso, body, key="k-1")
-    other = post(dso, claim("electricity", [obj(EIC_2, "7.00")], "7.00"), key="k-1")
+    first = post(trader, body, key="k-1")
+    again = post(trader, body, key="k-1")
+    other = post(trader, claim("electricity", [obj(EIC_2, "7.00")], "7.00"), key="k-1")
 
     assert (first.status_code, again.status_code, other.status_code) == (201, 200, 422)
     assert again.json() == first.json()
     assert ClaimLine.objects.count() == 1
 
 
-@pytest.mark.parametrize("kind", ["portal", "register"])
+@pytest.mark.parametrize("kind", ["portal", "register", "electricity_dso", "gas_dso"])
 def test_other_kinds_are_refused(world, api_as, kind):
     client, _ = api_as(kind)
 
     assert post(client, claim("electricity", [obj(EIC_2, "8.00")], "8.00")).status_code == 403
 
 
-def test_another_party_of_the_same_kind_gets_not_eligible(world, api_as):
-    dso, _ = api_as(OrganisationKind.ELECTRICITY_DSO)
+@pytest.mark.parametrize(
+    ("kind", "resource", "code"),
+    [
+        (OrganisationKind.TRADER, "electricity", EIC_2),
+        (OrganisationKind.HEAT_SUPPLIER, "district_heat", "HEAT-0002"),
+    ],
+)
+def test_another_party_of_the_same_kind_gets_not_eligible(world, api_as, kind, resource, code):
+    other, _ = api_as(kind)
 
-    response = post(dso, claim("electricity", [obj(EIC_2, "8.00")], "8.00"))
+    response = post(other, claim(resource, [obj(code, "8.00")], "8.00"))
 
     assert response.json()["rejected"][0]["reason"] == "not_eligible"
 
 
 def test_month_errors(world):
-    dso = client_of(world, ELECTRICITY_DSO_ORG)
+    trader = client_of(world, TRADER_ORG)
     body = claim("electricity", [obj(EIC_2, "8.00")], "8.00")
 
-    assert post(dso, body, path=url("claims", "25-01")).status_code == 400
-    assert post(dso, body, path=url("claims", "2025-03")).json()["error"]["code"] == "month_not_computed"
+    assert post(trader, body, path=url("claims", "25-01")).status_code == 400
+    assert post(trader, body, path=url("claims", "2025-03")).json()["error"]["code"] == "month_not_computed"

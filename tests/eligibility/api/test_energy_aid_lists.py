@@ -14,14 +14,17 @@ from tests.eligibility.scheme_e.conftest import (
     GAS_DSO_ORG,
     GAS_TRADER_ORG,
     HEAT_ORG,
+    HOUSE_1,
     HOUSE_2,
     MUNICIPALITY_A_ORG,
     MUNICIPALITY_B_ORG,
     TRADER_ORG,
 )
-from tests.eligibility.scheme_e.test_outputs import ALL_ON, EIC_2, two_households
+from tests.eligibility.scheme_e.test_outputs import ALL_ON, EIC_1, EIC_2, two_households
+from tests.feeds.conftest import eic_code
 
 JAN = "2025-01"
+EIC_3 = eic_code("11XHOUSE0000003")
 
 
 @pytest.fixture
@@ -43,16 +46,26 @@ def obj(code: str, resource: str) -> dict:
 
 
 def test_each_party_gets_its_own_objects(world):
-    electricity = [obj(EIC_2, "electricity"), obj(EIC_2, "electricity_heating")]
-    assert sorted(objects(world, ELECTRICITY_DSO_ORG), key=str) == sorted(electricity, key=str)
-    assert sorted(objects(world, TRADER_ORG), key=str) == sorted(electricity, key=str)
+    # Electricity for heating is no object's: the local government handles it by address.
+    assert objects(world, ELECTRICITY_DSO_ORG) == [obj(EIC_2, "electricity")]
+    assert objects(world, TRADER_ORG) == [obj(EIC_2, "electricity")]
     assert objects(world, GAS_DSO_ORG) == [obj("GAS-0002", "gas_heating")]
     assert objects(world, GAS_TRADER_ORG) == [obj("GAS-0002", "gas_heating")]
     assert objects(world, HEAT_ORG) == [obj("HEAT-0002", "district_heat")]
 
 
-def test_objects_page_and_csv_agree(world):
-    client = token_client(world.organisations[ELECTRICITY_DSO_ORG])
+def test_objects_page_and_csv_agree(country):
+    two_households(country)  # and a second meter at HOUSE_2, so that the list has two pages
+    country.connections(
+        ELECTRICITY_DSO_ORG,
+        [
+            (EIC_1, "electricity", HOUSE_1, TRADER_ORG),
+            *((e, "electricity", HOUSE_2, TRADER_ORG) for e in (EIC_2, EIC_3)),
+        ],
+    )
+    country.parameters(ALL_ON)
+    country.run(date(2025, 1, 1))
+    client = token_client(country.organisations[ELECTRICITY_DSO_ORG])
     first = client.get(url("eligible-objects", JAN), {"page_size": 1}).json()
     second = client.get(first["next"]).json()
     assert second["next"] is None

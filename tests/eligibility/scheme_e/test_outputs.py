@@ -110,17 +110,13 @@ def test_heating_resources_count_only_from_october_to_april(country: Country) ->
         "district_heat",
         "decentralised_fuel",
     ]
-    assert in_season.objects == {
-        "electricity": 1,
-        "electricity_heating": 1,
-        "gas_heating": 1,
-        "district_heat": 1,
-    }
+    # Electricity for heating is listed by address only, to the local government that handles it
+    # (the Law, Section 4(2)), not also as an object to the trader, which could then claim it too.
+    assert in_season.objects == {"electricity": 1, "gas_heating": 1, "district_heat": 1}
     assert in_season.addresses == {"electricity_heating": 1, "decentralised_fuel": 1}
     assert listed(april) == [
         ("district_heat", "HEAT-0002", HOUSE_2),
         ("electricity", EIC_2, HOUSE_2),
-        ("electricity_heating", EIC_2, HOUSE_2),
         ("gas_heating", "GAS-0002", HOUSE_2),
     ]
     assert (out_of_season.resources, out_of_season.objects, out_of_season.addresses) == (
@@ -139,10 +135,7 @@ def test_each_party_finds_its_own_objects(country: Country) -> None:
 
     run, _ = country.run(date(2025, 1, 1))
 
-    assert listed(run, operator=orgs[ELECTRICITY_DSO_ORG]) == [
-        ("electricity", EIC_2, HOUSE_2),
-        ("electricity_heating", EIC_2, HOUSE_2),
-    ]
+    assert listed(run, operator=orgs[ELECTRICITY_DSO_ORG]) == [("electricity", EIC_2, HOUSE_2)]
     assert listed(run, supplier=orgs[TRADER_ORG]) == listed(run, operator=orgs[ELECTRICITY_DSO_ORG])
     assert listed(run, operator=orgs[GAS_DSO_ORG]) == [("gas_heating", "GAS-0002", HOUSE_2)]
     assert listed(run, supplier=orgs[GAS_TRADER_ORG]) == [("gas_heating", "GAS-0002", HOUSE_2)]
@@ -162,12 +155,7 @@ def test_objects_ended_before_the_month_are_not_listed(country: Country) -> None
 
     _, summary = country.run(date(2025, 1, 1))
 
-    assert summary.objects == {
-        "electricity": 0,
-        "electricity_heating": 0,
-        "gas_heating": 1,
-        "district_heat": 1,
-    }
+    assert summary.objects == {"electricity": 0, "gas_heating": 1, "district_heat": 1}
 
 
 def test_a_local_government_gets_the_eligible_addresses_in_its_territory(country: Country) -> None:
