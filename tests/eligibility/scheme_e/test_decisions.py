@@ -290,6 +290,30 @@ def test_a_sanctioned_member_makes_the_household_ineligible(country: Country) ->
     assert (summary.households, summary.eligible_households, summary.sanctioned_households) == (4, 3, 1)
 
 
+@pytest.mark.parametrize(
+    ("valid_from", "valid_to", "sanctioned"),
+    [
+        ("2025-11-01", "", True),  # begins on R
+        ("2024-01-01", "2025-11-01", True),  # ends on R: valid through that day
+        ("2025-11-01", "2025-11-01", True),  # that one day
+        ("2024-01-01", "2025-10-31", False),  # ended the day before
+        ("2025-11-02", "", False),  # begins the day after
+    ],
+)
+def test_a_sanction_counts_when_valid_on_the_reference_date(
+    country: Country, valid_from: str, valid_to: str, sanctioned: bool
+) -> None:
+    """R = 2025-11-01; a pensioner alone, 400.00 a month: eligible unless sanctioned on R."""
+    country.population([person(1, HOUSE_1)])
+    country.benefits(1, "400.00")
+    country.sanctions([(1, valid_from, valid_to)])
+
+    run, _ = country.run(M)
+
+    d = decision(run, HOUSE_1)
+    assert (d.eligible, d.reason) == ((False, "sanctioned_member") if sanctioned else (True, "eligible"))
+
+
 def test_sanctions_come_before_income_in_the_reason(country: Country) -> None:
     country.population([person(1, HOUSE_1)])
     country.income(1, "900.00")
