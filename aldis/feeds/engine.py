@@ -145,6 +145,12 @@ class Dialect:
     def now(self) -> str:
         return "now()" if self.postgres else "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')"
 
+    def bytewise(self, expr: str) -> str:
+        """Text ``expr`` to sort byte by byte, whatever the database's collation: PostgreSQL
+        otherwise sorts by the column's collation (under en_US 'a-100' before 'B-100'); SQLite's
+        default collation is already binary."""
+        return f'{expr} COLLATE "C"' if self.postgres else expr
+
     def differs(self, a: str, b: str) -> str:
         return f"{a} IS DISTINCT FROM {b}" if self.postgres else f"{a} IS NOT {b}"
 

@@ -17,10 +17,15 @@ Choices where DOMAIN leaves a detail open (rules of this system, version 1):
   if a passing carer lives there, else to the passing carer with the lowest personal code;
 * a group I person's unit goes to the household of their guardian (the lowest personal code
   among guardians with a household), else to their own; it is granted through the person or
-  any guardian who passes;
+  any guardian alive on R who passes (a guardian who is not alive on R is no qualifying person);
 * a dropped unit records why: ``maintenance_debtor``, ``refused``, ``debtor_or_refused`` (the
   same person both), ``no_carer``, ``no_household``, or ``no_qualifying_person`` (its qualifying
-  persons failed in different ways).
+  persons failed in different ways);
+* attribution: rule 1 takes a chosen household contract held by a member, or the chooser's
+  accepted sub-user contract; rule 2's qualifying persons are those of the household's granted
+  units who are alive on R and pass, wherever they live; ties within a rule go to the earliest
+  start, then the contract number compared byte by byte (whatever the database's collation),
+  then the trader, then (rule 4) the sub-user with the lowest personal code.
 """
 
 from collections.abc import Iterator
@@ -311,7 +316,8 @@ def _candidates(sql: RunSql) -> None:
     )
     # An adult with disability group I: the unit goes to the household of their guardian (the
     # lowest personal code among guardians with a household), else to their own; it is granted
-    # through the person or any guardian.
+    # through the person or any guardian alive on R (a guardian who died, or whom no population or
+    # temporary-protection record places among the living, is no qualifying person).
     sql.temp(
         "p_group_i",
         "SELECT a.person_id, dis.id, dis.valid_from, dis.valid_to, COALESCE(("
@@ -327,7 +333,8 @@ def _candidates(sql: RunSql) -> None:
         f"SELECT 'group_i_disability', gi.person_id, gi.address_id, gi.person_id, {sql.evidence('disability', 'gi')} "
         "FROM p_group_i gi UNION ALL "
         f"SELECT 'group_i_disability', gi.person_id, gi.address_id, l.adult_id, {sql.evidence('disability', 'gi')} "
-        "FROM p_group_i gi JOIN p_links l ON l.child_id = gi.person_id AND l.relation = 'guardian'"
+        "FROM p_group_i gi JOIN p_links l ON l.child_id = gi.person_id AND l.relation = 'guardian' "
+        "JOIN p_alive g ON g.person_id = l.adult_id"
     )
 
 
@@ -401,13 +408,16 @@ def _attribute(sql: RunSql) -> None:
         "EXISTS (SELECT 1 FROM organisations_organisationrecord o WHERE o.organisation_id = c.trader_id "
         f"AND o.protected_service = {d.true} AND {known('o')})"
     )
-    # The passing qualifying persons of the units granted to each household.
+    # The passing qualifying persons of the units granted to each household, wherever they live:
+    # every qualifying person of the unit alive on R who is neither a debtor nor refused (a
+    # disabled child's parent elsewhere, or with no address, is one of the child's unit).
     sql.temp(
         "p_qualifying",
         "SELECT DISTINCT g.address_id, u.qualifying_id AS person_id FROM p_unit u "
         "JOIN eligibility_unitdecision g ON g.run_id = %(run)s AND g.category = u.category "
         f"AND COALESCE(g.subject_id, -g.address_id) = u.unit_key AND g.granted = {d.true} "
-        "WHERE u.standing = 'granted' AND u.address_id = g.address_id",
+        "WHERE u.standing IN ('granted', 'no_household') "
+        "AND EXISTS (SELECT 1 FROM p_alive a WHERE a.person_id = u.qualifying_id)",
         index=("address_id",),
     )
     sql.temp(
@@ -422,30 +432,35 @@ def _attribute(sql: RunSql) -> None:
         "FROM households_contractchoice ch JOIN p_member m ON m.person_id = ch.person_id "
         "JOIN p_contract c ON c.trader_id = ch.trader_id AND c.contract_no = ch.contract_no "
         f"WHERE {dated('ch')} AND ("
-        # held by a member of the household, or the chooser's accepted sub-user contract
-        "c.holder_id IN (SELECT mm.person_id FROM p_member mm WHERE mm.address_id = m.address_id) "
+        # a household contract held by a member of the household, or the chooser's accepted
+        # sub-user contract (a building's)
+        "(c.kind = 'household' "
+        "AND c.holder_id IN (SELECT mm.person_id FROM p_member mm WHERE mm.address_id = m.address_id)) "
         "OR EXISTS (SELECT 1 FROM traders_subuser su WHERE su.person_id = ch.person_id "
         f"AND su.trader_id = c.trader_id AND su.contract_no = c.contract_no AND {known('su')}))",
     )
     candidates = (
         f"SELECT ch.address_id, {RULE_CHOSEN} AS rule, ch.contract_id, CAST(NULL AS bigint) AS sub_user_id, "
-        "ch.valid_from, ch.contract_no, ch.trader_id FROM p_choice ch "
+        "CAST(NULL AS varchar(11)) AS sub_user_code, ch.valid_from, ch.contract_no, ch.trader_id FROM p_choice ch "
         # 2: at the address, held by a passing qualifying person of a unit granted to this household
-        f"UNION ALL SELECT h.address_id, {RULE_QUALIFYING_HOLDER}, c.id, NULL, c.valid_from, c.contract_no, "
+        f"UNION ALL SELECT h.address_id, {RULE_QUALIFYING_HOLDER}, c.id, NULL, NULL, c.valid_from, c.contract_no, "
         "c.trader_id FROM p_household h JOIN p_contract c ON c.address_id = h.address_id "
         "AND c.kind = 'household' JOIN p_qualifying q ON q.address_id = h.address_id AND q.person_id = c.holder_id "
         # 3: at the address, held by any member who is not a maintenance debtor
-        f"UNION ALL SELECT h.address_id, {RULE_MEMBER_HOLDER}, c.id, NULL, c.valid_from, c.contract_no, "
+        f"UNION ALL SELECT h.address_id, {RULE_MEMBER_HOLDER}, c.id, NULL, NULL, c.valid_from, c.contract_no, "
         "c.trader_id FROM p_household h JOIN p_contract c ON c.address_id = h.address_id "
         "AND c.kind = 'household' JOIN p_member m ON m.person_id = c.holder_id AND m.address_id = h.address_id "
         "WHERE NOT EXISTS (SELECT 1 FROM p_barred b WHERE b.person_id = m.person_id AND b.debtor = 1) "
         # 4: a member's accepted sub-user application naming a contract
-        f"UNION ALL SELECT h.address_id, {RULE_SUB_USER}, c.id, su.person_id, c.valid_from, c.contract_no, "
-        "c.trader_id FROM p_household h JOIN p_member m ON m.address_id = h.address_id "
+        f"UNION ALL SELECT h.address_id, {RULE_SUB_USER}, c.id, su.person_id, sp.personal_code, c.valid_from, "
+        "c.contract_no, c.trader_id FROM p_household h JOIN p_member m ON m.address_id = h.address_id "
         f"JOIN traders_subuser su ON su.person_id = m.person_id AND {known('su')} "
-        "JOIN p_contract c ON c.trader_id = su.trader_id AND c.contract_no = su.contract_no"
+        "JOIN p_contract c ON c.trader_id = su.trader_id AND c.contract_no = su.contract_no "
+        "JOIN households_person sp ON sp.id = su.person_id"
     )
-    # Fewer-is-better ordering: the rule, then the earliest start, then the contract number.
+    # Fewer-is-better ordering: the rule, then the earliest start, then the contract number (byte
+    # by byte, whatever the database's collation), then the trader; among members who are
+    # sub-users of the one contract, the lowest personal code (as the contract lines' rule 1).
     sql(
         "INSERT INTO eligibility_householdentitlement (run_id, address_id, members, amount_eur, contract_id, "
         "sub_user_id, attribution_rule, unattributed_reason) "
@@ -458,7 +473,7 @@ def _attribute(sql: RunSql) -> None:
         "ELSE 'no_contract' END "
         "FROM p_household h LEFT JOIN ("
         "SELECT * FROM (SELECT x.*, ROW_NUMBER() OVER (PARTITION BY x.address_id "
-        "ORDER BY x.rule, x.valid_from, x.contract_no, x.trader_id) AS pick "
+        f"ORDER BY x.rule, x.valid_from, {d.bytewise('x.contract_no')}, x.trader_id, x.sub_user_code) AS pick "
         f"FROM ({candidates}) x) y WHERE y.pick = 1) best ON best.address_id = h.address_id"
     )
 

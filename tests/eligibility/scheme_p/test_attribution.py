@@ -10,6 +10,9 @@ contract; ties by earliest start, then contract number. None: unattributed, with
 from datetime import date
 from decimal import Decimal
 
+import pytest
+from django.db import connection
+
 from tests.eligibility.scheme_p.conftest import (
     BUILDING,
     BUILDING_MANAGER_ORG,
@@ -23,6 +26,7 @@ from tests.eligibility.scheme_p.conftest import (
     run_month,
 )
 
+FATHER = code(90)  # a disabled child's father, living elsewhere
 QUALIFYING = code(100)
 MEMBER = code(101)
 NEIGHBOUR = code(150)  # lives at FLAT_2
@@ -50,6 +54,22 @@ def attribution(month, address_code: str = FLAT_1) -> tuple[str | None, int | No
         row.sub_user.personal_code if row.sub_user else None,
         row.unattributed_reason,
     )
+
+
+def linguistic_contract_numbers() -> None:
+    """On PostgreSQL, give the contract numbers the run reads a linguistic collation, as a
+    database created under en_US has (there 'a-100' sorts before 'B-100'; byte by byte, after).
+    Called once the files are imported. SQLite compares text byte by byte unless told otherwise."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_collation WHERE collname = 'en-US-x-icu'")
+        if cursor.fetchone() is None:
+            pytest.skip("PostgreSQL without ICU collations")
+        for table in ("traders_contract", "traders_subuser", "households_contractchoice"):
+            cursor.execute(
+                f'ALTER TABLE {table} ALTER COLUMN contract_no TYPE varchar(64) COLLATE "en-US-x-icu"'
+            )
 
 
 def building_contract(registers, *more: tuple) -> None:
@@ -131,6 +151,27 @@ def test_rule_1_a_chosen_contract_at_a_non_participating_trader_is_not_used(regi
     assert attribution(run_month(NOV_2026)) == ("Q-100", 2, None, "")
 
 
+def test_rule_1_a_chosen_contract_re_sent_as_a_building_contract_is_not_used(registers):
+    """Rule 1 chooses among household contracts (and the chooser's sub-user contracts): once the
+    trader re-sends the chosen contract as a building's, rule 2 decides."""
+    household(registers)
+    registers.contracts(
+        registers.trader_a,
+        ("Q-100", QUALIFYING, FLAT_1, date(2020, 1, 1)),
+        ("M-200", MEMBER, FLAT_1, date(2010, 1, 1)),
+        as_of=date(2026, 9, 1),
+    )
+    registers.choice(MEMBER, "M-200")
+    registers.contracts(
+        registers.trader_a,
+        ("Q-100", QUALIFYING, FLAT_1, date(2020, 1, 1)),
+        ("M-200", MEMBER, FLAT_1, date(2010, 1, 1), None, "building"),
+        as_of=date(2026, 10, 1),
+    )
+
+    assert attribution(run_month(NOV_2026)) == ("Q-100", 2, None, "")
+
+
 def test_rule_2_the_qualifying_holder_s_contract_beats_an_earlier_one_of_another_member(registers):
     household(registers)
     registers.contracts(
@@ -140,6 +181,42 @@ def test_rule_2_the_qualifying_holder_s_contract_beats_an_earlier_one_of_another
     )
 
     assert attribution(run_month(NOV_2026)) == ("Q-200", 2, None, "")
+
+
+def disabled_child_at_home_with_mother(registers, *, father_address: str | None) -> None:
+    """The mother (QUALIFYING) and her disabled child at FLAT_1, where the child's unit goes; the
+    father lives at ``father_address``. Only the father holds a contract at FLAT_1."""
+    registers.population(
+        resident(QUALIFYING, date(1980, 1, 1), FLAT_1),
+        resident(CHILD, date(2015, 1, 1), FLAT_1),
+        resident(FATHER, date(1979, 1, 1), father_address),
+    )
+    registers.relations(
+        (QUALIFYING, CHILD, "parent", date(2015, 1, 1)), (FATHER, CHILD, "parent", date(2015, 1, 1))
+    )
+    registers.disability((CHILD, "child", date(2019, 1, 1)))
+    registers.contracts(registers.trader_a, ("F-1", FATHER, FLAT_1, date(2010, 1, 1)))
+
+
+@pytest.mark.parametrize("father_address", [FLAT_2, None])
+def test_rule_2_a_disabled_child_s_parent_living_elsewhere_holds_the_contract_at_the_child_s_home(
+    registers, father_address
+):
+    """A qualifying person of a unit is one wherever they live: the father of the child whose unit
+    FLAT_1 gets is a qualifying person of that unit, at another address or at none."""
+    disabled_child_at_home_with_mother(registers, father_address=father_address)
+
+    month = run_month(NOV_2026)
+
+    assert month.unit("disabled_child", CHILD).address.code == FLAT_1
+    assert attribution(month) == ("F-1", 2, None, "")
+
+
+def test_rule_2_a_parent_living_elsewhere_who_is_a_debtor_is_not_a_passing_qualifying_person(registers):
+    disabled_child_at_home_with_mother(registers, father_address=FLAT_2)
+    registers.debtors((FATHER, date(2024, 1, 1)))
+
+    assert attribution(run_month(NOV_2026)) == (None, None, None, "holder_not_eligible")
 
 
 def test_rule_3_another_member_s_contract_beats_a_sub_user_contract(registers):
@@ -196,6 +273,39 @@ def test_tie_on_the_start_the_lower_contract_number_wins(registers):
     )
 
     assert attribution(run_month(NOV_2026)) == ("Q-100", 2, None, "")
+
+
+def test_tie_on_the_start_contract_numbers_compare_byte_by_byte(registers):
+    """Upper-case letters come before lower-case ones, whatever the database's collation."""
+    household(registers)
+    registers.contracts(
+        registers.trader_a,
+        ("a-100", QUALIFYING, FLAT_1, date(2015, 1, 1)),
+        ("B-100", QUALIFYING, FLAT_1, date(2015, 1, 1)),
+    )
+    linguistic_contract_numbers()
+
+    assert attribution(run_month(NOV_2026)) == ("B-100", 2, None, "")
+
+
+def test_tie_between_two_sub_users_of_one_contract_the_lower_personal_code_is_the_sub_user(registers):
+    """Two members are accepted sub-users of the building's contract: the member with the lower
+    personal code is the recipient (as for rule 1's sub-users), whoever the registers named first
+    (here MEMBER: QUALIFYING, with the lower code, moves in later)."""
+    registers.population(resident(MEMBER, date(1972, 2, 2)), as_of=date(2026, 9, 1))
+    registers.population(
+        resident(MEMBER, date(1972, 2, 2)),
+        resident(QUALIFYING, date(1970, 1, 1), declared_from=date(2026, 10, 1)),
+    )
+    registers.social_status((QUALIFYING, "needy", date(2025, 1, 1)))
+    building_contract(registers)
+    registers.sub_users(
+        registers.trader_a,
+        (MEMBER, "B-100", FLAT_1, date(2019, 3, 3)),
+        (QUALIFYING, "B-100", FLAT_1, date(2021, 4, 4)),
+    )
+
+    assert attribution(run_month(NOV_2026)) == ("B-100", 4, QUALIFYING, "")
 
 
 def test_tie_between_two_chosen_contracts(registers):

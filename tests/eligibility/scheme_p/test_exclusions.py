@@ -225,6 +225,38 @@ def test_group_i_person_without_guardian_who_refused_is_dropped(registers):
     assert month.amounts() == {}
 
 
+def test_group_i_debtor_whose_only_guardian_died_is_dropped(registers):
+    """A guardian who died before the reference date is no qualifying person, though the
+    guardianship link is still valid: the debtor's unit has nobody to pass through."""
+    registers.population(
+        resident(HOLDER, date(1960, 1, 1), FLAT_1),
+        resident(GUARDIAN, date(1940, 1, 1), FLAT_2, died=date(2026, 9, 9)),
+    )
+    registers.relations((GUARDIAN, HOLDER, "guardian", date(2018, 1, 1)))
+    registers.disability((HOLDER, "1", date(2015, 1, 1)))
+    registers.debtors((HOLDER, date(2021, 1, 1)))
+
+    month = run_month(NOV_2026)
+
+    assert_dropped(month.unit("group_i_disability", HOLDER), "maintenance_debtor")
+    assert month.amounts() == {}
+
+
+def test_group_i_person_who_refused_is_dropped_when_the_guardian_has_no_population_record(registers):
+    """A guardian the population register does not know is not alive on the reference date as far
+    as ALDIS knows: no qualifying person (and, being nobody's member, never checked as a debtor)."""
+    registers.population(resident(HOLDER, date(1960, 1, 1), FLAT_1))
+    registers.relations((GUARDIAN, HOLDER, "guardian", date(2018, 1, 1)))
+    registers.disability((HOLDER, "1", date(2015, 1, 1)))
+    registers.debtors((GUARDIAN, date(2021, 1, 1)))
+    registers.refusal(HOLDER, date(2026, 1, 1))
+
+    month = run_month(NOV_2026)
+
+    assert_dropped(month.unit("group_i_disability", HOLDER), "refused")
+    assert month.amounts() == {}
+
+
 def test_a_dropped_unit_does_not_take_the_household_s_other_units_with_it(registers):
     needy_household(registers, HOLDER)
     registers.disability((FLATMATE, "1", date(2015, 1, 1)))
