@@ -312,15 +312,18 @@ def person_sections(person: Person) -> list[Section]:
 
 @admin.register(Person)
 class PersonAdmin(ReadOnlyAdmin):
+    """Persons are never listed: staff search one exact personal code, current or previous, and
+    a match opens that person's page.
+
+    A personal code never travels in a URL, where the access log and the browser's history would
+    keep it: the search box posts the code (``person/change_list.html``), and the match's page is
+    addressed by the internal id. A code sent in the address (``?q=``) is not searched.
+    """
+
     list_display = ("personal_code", "id")
-    # The box needs a search field to show; get_search_results replaces the lookup entirely.
-    search_fields = ("codes__code__exact",)
-    search_help_text = "One exact personal code, current or previous, with or without the hyphen."
     fields = ("id", "personal_code")
     readonly_fields = fields
-    # The search term is a personal code: do not carry it on into the person's page URL.
     preserve_filters = False
-    # At most one person matches a search: no counts worth running.
     show_full_result_count = False
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
@@ -330,21 +333,32 @@ class PersonAdmin(ReadOnlyAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Person], search_term: str
     ) -> tuple[QuerySet[Person], bool]:
-        if not search_term.strip():
-            return queryset.none(), False  # nobody is listed until a code is searched
-        return queryset & selectors.person_search(term=search_term), False
+        return queryset.none(), False  # the list shows nobody; searches are posted (below)
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        response = super().changelist_view(request, extra_context)
-        # A TemplateResponse when the list was shown (not a redirect or an error page).
-        changelist = (getattr(response, "context_data", None) or {}).get("cl")
-        if changelist is not None and changelist.query.strip():
-            audit_record(
-                actor=request.user, action="person.search", data={"results": changelist.result_count}
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        if "q" in request.GET:
+            messages.warning(
+                request, "Search with the box on this page: a personal code is not taken from the address."
             )
-        return response
+            return HttpResponseRedirect(request.path)
+        if request.method == "POST":
+            return self._search(request)
+        return super().changelist_view(request, extra_context)
+
+    def _search(self, request: HttpRequest) -> HttpResponse:
+        term = request.POST.get("q", "")
+        if not term.strip():
+            return HttpResponseRedirect(request.path)
+        persons = list(selectors.person_search(term=term)[:2])
+        audit_record(actor=request.user, action="person.search", data={"results": len(persons)})
+        if len(persons) == 1:
+            return HttpResponseRedirect(reverse("admin:households_person_change", args=[persons[0].pk]))
+        messages.info(request, "No person has that personal code, current or previous.")
+        return HttpResponseRedirect(request.path)
 
     def render_change_form(
         self,
