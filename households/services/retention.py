@@ -6,7 +6,10 @@ With C the cutoff (the first day still retained), past retention are:
   ``AddressRecord``: addresses are not personal data, they stay) that stopped being true before C
   (``valid_to`` < C) or were replaced before C (``superseded_in`` is a feed batch whose
   ``received_at`` is before C). A current, still valid version stays however old its
-  ``valid_from``. Monthly facts (a table with a ``month``: ``Income``, ``Benefit``,
+  ``valid_from``, unless the record is of a person who died before C (a table with a ``person``;
+  the death as the current population record states it): the register keeps a dead person's
+  records open, and nothing of theirs is needed once every month they counted in is past
+  retention. Monthly facts (a table with a ``month``: ``Income``, ``Benefit``,
   ``HousingCost``): every version of a month before C;
 * the person's own actions and the Bureau's marks: ``ServiceRefusal``, ``ContractChoice`` and
   ``CountedChildMark`` that ended before C; ``ContestCase`` decided before C (open cases stay);
@@ -45,6 +48,7 @@ from households.models import (
     CountedChildMark,
     Person,
     PersonCode,
+    PopulationRecord,
     ServiceRefusal,
 )
 
@@ -72,7 +76,11 @@ def register_expiry(model: Model, *, before: date) -> Expiry:
     if is_monthly_fact(model):
         return Expiry(model, Q(month__lt=before))
     replaced_before = FeedBatch.objects.filter(received_at__lt=cutoff_instant(before)).values("pk")
-    return Expiry(model, Q(valid_to__lt=before) | Q(superseded_in_id__in=replaced_before))
+    expired = Q(valid_to__lt=before) | Q(superseded_in_id__in=replaced_before)
+    if any(f.name == "person" for f in model._meta.concrete_fields):
+        died_before = PopulationRecord.objects.filter(superseded_in__isnull=True, death_date__lt=before)
+        expired |= Q(person_id__in=died_before.values("person_id"))
+    return Expiry(model, expired)
 
 
 def households_expiries(*, before: date) -> list[Expiry]:
@@ -107,7 +115,8 @@ def households_purge_expired(
     actions: tuple[Model, ...] = (ContestCase, *ENDED_ACTIONS)
     for model in actions:
         counts[model._meta.label] = purge_table(model=model, progress=progress, **common)
-    for model in register_models():
+    # The population records last: the others' rule reads the deaths they record.
+    for model in sorted(register_models(), key=lambda model: model is PopulationRecord):
         counts[model._meta.label] = purge_table(model=model, progress=progress, imports_locked=True, **common)
     return counts
 

@@ -83,8 +83,8 @@ def test_commit_deletes_audits_each_step_and_a_second_run_deletes_nothing():
     )
     events = list(AuditEvent.objects.filter(action=PURGE_ACTION).order_by("seq"))
     assert [(e.data["table"], e.data["operation"], e.data["count"]) for e in events] == [
-        ("households.PopulationRecord", "delete", 1),
         ("households.Income", "delete", 1),
+        ("households.PopulationRecord", "delete", 1),  # the register tables' last: it records deaths
         ("households.PersonCode", "delete", 2),
         ("households.Person", "delete", 1),
         ("feeds.FeedBatch.errors", "empty", 1),

@@ -9,6 +9,7 @@ from aldis.retention import references_to
 from eligibility.models import HouseholdEntitlement
 from households.models import (
     Benefit,
+    Disability,
     HousingCost,
     Income,
     Person,
@@ -233,3 +234,26 @@ def test_a_person_whom_a_kept_row_of_another_app_names_stays():
     assert (result.tables["traders.SubUser"], result.tables["eligibility.ContractLine"]) == (1, 1)
     assert result.tables["households.Person"] == 1
     assert set(Person.objects.values_list("pk", flat=True)) == {in_november_lines.pk, with_open_refusal.pk}
+
+
+def test_the_records_of_a_person_who_died_before_the_cutoff_go_with_the_person():
+    """C = 2024-11-01. The register keeps a dead person's population record current (with the
+    death date) and their disability record open; died 2024-10-31: everything goes, the person
+    too; died on C: everything stays."""
+    old = batch(at(2020, 1, 10))
+    dead = person(code(1))
+    died_on_c = person(code(2))
+    for who, death in ((dead, DAY_BEFORE_C), (died_on_c, C)):
+        record = population(who, old)
+        PopulationRecord.objects.filter(pk=record.pk).update(death_date=death)
+        Disability.objects.create(person=who, group="1", valid_from=date(2010, 1, 1), learned_in=old)
+
+    dry = purge(commit=False)
+    result = purge(commit=True)
+
+    for counts in (dry.tables, result.tables):
+        assert (counts["households.PopulationRecord"], counts["households.Disability"]) == (1, 1)
+        assert (counts["households.Person"], counts["households.PersonCode"]) == (1, 1)
+    assert list(PopulationRecord.objects.values_list("person_id", flat=True)) == [died_on_c.pk]
+    assert list(Disability.objects.values_list("person_id", flat=True)) == [died_on_c.pk]
+    assert list(Person.objects.values_list("pk", flat=True)) == [died_on_c.pk]
