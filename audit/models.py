@@ -84,6 +84,8 @@ class AuditVerification(models.Model):
     events_checked = models.BigIntegerField()
     first_seq = models.BigIntegerField(null=True)
     last_seq = models.BigIntegerField(null=True)
+    # The newest event's hash: the next check finds that event unchanged (``audit_verify``).
+    last_hash = models.CharField(max_length=64, blank=True, default="")
     ok = models.BooleanField()
     broken_seq = models.BigIntegerField(null=True)
     problem = models.TextField(blank=True)

@@ -1,5 +1,7 @@
-"""Checking the chain: every event's hash, its link to the one before, and no gaps."""
+"""Checking the chain: every event's hash, its link to the one before, no gaps, and the newest
+event the last intact check saw still there."""
 
+import logging
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -8,6 +10,7 @@ from audit.models import AuditEvent, AuditVerification
 from audit.services.record import GENESIS_HASH, hash_of
 
 PURGE_ACTION = "audit.purge"
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -30,11 +33,35 @@ def _check_anchor(first: AuditEvent) -> ChainBreak | None:
     return ChainBreak(first.seq, f"events before #{first.seq} are missing and no retention purge recorded it")
 
 
+def _check_checkpoint(newest: AuditEvent | None) -> ChainBreak | None:
+    """The newest event the last intact check saw is still there, unchanged.
+
+    The links betray a changed or missing event only to the events after it: the newest events
+    deleted, or the whole chain after some point rewritten and hashed again, would leave a chain
+    that verifies. Against the last check's newest event (its seq and hash) they show. A
+    retention purge removes only the oldest events, whose absence the anchor checks."""
+    seen = AuditVerification.objects.filter(ok=True).exclude(last_hash="").order_by("-pk").first()
+    if seen is None or seen.last_seq is None:
+        return None
+    when = f"{timezone.localtime(seen.started_at):%Y-%m-%d %H:%M}"
+    if newest is None or newest.seq < seen.last_seq:
+        after = newest.seq if newest else 0
+        return ChainBreak(
+            after + 1, f"events #{after + 1}..#{seen.last_seq}, seen by the check of {when}, are missing"
+        )
+    event = AuditEvent.objects.filter(seq=seen.last_seq).first()
+    if event is not None and event.hash != seen.last_hash:
+        return ChainBreak(seen.last_seq, f"event #{seen.last_seq} is not the one the check of {when} saw")
+    return None
+
+
 def audit_verify(*, chunk_size: int = 5000) -> AuditVerification:
     """Walk the whole trail in ``seq`` order and record the outcome as an ``AuditVerification``.
 
     Reports the first broken link (``broken_seq`` and ``problem``); reads in keyset-paginated
-    chunks, so memory stays flat however long the trail is.
+    chunks, so memory stays flat however long the trail is. An intact chain is then held to the
+    last intact check (``_check_checkpoint``); the newest event's seq and hash are recorded, and
+    logged, so that a copy of them also lives outside the database.
     """
     started_at = timezone.now()
     checked = 0
@@ -61,13 +88,23 @@ def audit_verify(*, chunk_size: int = 5000) -> AuditVerification:
                 break
             previous = event
         after = chunk[-1].seq
-    return AuditVerification.objects.create(
+    if broken is None:
+        broken = _check_checkpoint(previous)
+    result = AuditVerification.objects.create(
         started_at=started_at,
         finished_at=timezone.now(),
         events_checked=checked,
         first_seq=first_seq,
         last_seq=previous.seq if previous else None,
+        last_hash=previous.hash if previous else "",
         ok=broken is None,
         broken_seq=broken.seq if broken else None,
         problem=broken.problem if broken else "",
     )
+    if broken is None:
+        logger.info(
+            "audit trail intact: %s events, newest #%s %s", checked, result.last_seq, result.last_hash
+        )
+    else:
+        logger.error("audit trail BROKEN at event #%s: %s", broken.seq, broken.problem)
+    return result

@@ -148,6 +148,45 @@ def test_verify_reports_the_oldest_rows_deleted_without_a_purge():
     assert (result.ok, result.broken_seq) == (False, 2)
 
 
+def test_verify_reports_the_newest_rows_deleted_after_a_check():
+    """No later link betrays the newest events gone: the last check's newest event does."""
+    record_three()
+    assert audit_verify().last_seq == 3
+    audit_record(actor=SYSTEM, action="test.step4")
+    assert audit_verify().ok  # events appended since are fine
+
+    tamper("DELETE FROM audit_auditevent WHERE seq >= 3", [])
+    result = audit_verify()
+
+    assert (result.ok, result.broken_seq) == (False, 3)
+    assert "events #3..#4, seen by the check of" in result.problem
+    assert "are missing" in result.problem
+
+
+def test_verify_reports_the_chain_rewritten_after_a_check():
+    """Event 3 changed and hashed again, and nothing after it to link: the chain verifies, but
+    the last check saw another event 3."""
+    record_three()
+    assert audit_verify().ok
+    forged = AuditEvent.objects.get(seq=3)
+    forged.action = "forged"
+    tamper("UPDATE audit_auditevent SET action = %s, hash = %s WHERE seq = 3", ["forged", hash_of(forged)])
+
+    result = audit_verify()
+
+    assert (result.ok, result.broken_seq) == (False, 3)
+    assert "event #3 is not the one the check of" in result.problem
+
+
+def test_a_purge_after_a_check_keeps_the_chain_verifiable():
+    record_three()
+    assert audit_verify().ok
+    later = audit_record(actor=SYSTEM, action="test.recent")
+    audit_purge_expired(before=later.occurred_at, actor=SYSTEM, commit=True)  # events 1..3 go
+
+    assert audit_verify().ok
+
+
 def test_verify_audit_command_names_the_first_broken_link(capsys):
     record_three()
     call_command("verify_audit")
