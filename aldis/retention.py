@@ -9,8 +9,9 @@ months before the as-of date's month (``retention_cutoff``). Past retention:
 1. register record versions (every ``VersionedRecord`` table of households and traders except
    ``AddressRecord``: addresses are not personal data) that stopped being true before C
    (``valid_to`` < C) or were replaced before C (``superseded_in`` is a batch received before C).
-   A current, still valid version stays however old its ``valid_from``. Monthly facts (a table
-   with a ``month``: income, benefits, housing costs): every version of a month before C;
+   A current, still valid version stays however old its ``valid_from``, except the records of a
+   person who died before C. Monthly facts (a table with a ``month``: income, benefits, housing
+   costs): every version of a month before C;
 2. the run results of months before C (``eligibility.services.retention``), after the month's
    aggregates are kept on ``MonthRun.statistics``; the ``MonthRun`` rows stay;
 3. refusals, contract choices and counted-child marks that ended before C (``valid_to`` < C),
@@ -20,7 +21,9 @@ months before the as-of date's month (``retention_cutoff``). Past retention:
    lines behind them (and so their line exports) are gone;
 5. the bad rows kept on feed batches received before C (``FeedBatch.errors``: line, column,
    *value*, reason) are emptied; the batch rows stay, record versions name them;
-6. persons (with their ``PersonCode`` rows) that nothing references any more.
+6. persons (with their ``PersonCode`` rows) that nothing references any more;
+7. the admin's own change log (``django.contrib.admin``'s ``LogEntry``: which staff member
+   changed which object, named by its text) of changes made before C.
 
 Besides its own rule, a row stays while a row that is *kept* refers to it through any foreign key
 of any installed model (``apps.get_models()``, so a new reference is never missed): a person with
@@ -52,6 +55,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.db import connection, models, transaction
 from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -184,6 +188,7 @@ def retention_plan(*, before: date) -> RetentionPlan:
             *eligibility_expiries(before=before),
             *compensation_expiries(before=before),
             *households_expiries(before=before),
+            Expiry(LogEntry, Q(action_time__lt=cutoff_instant(before))),
         ]
     )
 
@@ -321,5 +326,6 @@ def retention_purge_expired(
         tables |= households_purge_expired(**common, progress=progress)
         tables |= persons_purge_unreferenced(**common, progress=progress)
         tables |= feed_errors_purge_expired(before=before, commit=commit, actor=actor)
+        tables[LogEntry._meta.label] = purge_table(model=LogEntry, progress=progress, **common)
         audit = audit_purge_expired(before=cutoff_instant(before), actor=actor, commit=commit)
     return RetentionResult(before=before, tables=tables, audit=audit)
