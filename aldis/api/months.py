@@ -3,18 +3,24 @@
 A month in a path is parsed here rather than by a URL converter, so that a malformed one is a
 400 with details (an unmatched converter would be a bare 404, which an integrator cannot tell
 from a wrong path).
+
+A list reads the version in force, unless a cursor pins the version its first page read or the
+caller names one (``?version=N``, a done version of the month, in force or since replaced).
 """
 
 import re
 from datetime import date
 
 from rest_framework import status
+from rest_framework.request import Request
 
 from aldis.exceptions import ApplicationError
 from eligibility.models import MonthRun, RunStatus
 from eligibility.selectors import month_run_in_force_for_lists
 
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+# ASCII digits only, and few enough that the number fits the column (no 500 on PostgreSQL).
+_VERSION = re.compile(r"[0-9]{1,9}")
 
 
 def month_from_path(value: str) -> date:
@@ -76,3 +82,55 @@ def pinned_run(month: date, run_id: int) -> MonthRun:
     if run.statistics is not None:
         raise month_purged(month)
     return run
+
+
+def version_from_query(request: Request) -> int | None:
+    """The ``?version=`` asked for (None when absent or empty); ``ApplicationError`` 400
+    ``invalid`` when it is not a whole number."""
+    raw = request.query_params.get("version")
+    if raw is None or raw == "":
+        return None
+    if not _VERSION.fullmatch(raw):
+        raise ApplicationError(
+            "The version is not valid.",
+            code="invalid",
+            details={"version": [f"{raw[:20]!r} is not a version number of the month"]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    return int(raw)
+
+
+def run_of_version(month: date, version: int) -> MonthRun:
+    """Version ``version`` of ``month``, a done run (in force or since replaced); 404
+    ``version_not_found`` when the month has no such done version (never computed, still
+    running or failed), 410 ``month_purged`` past retention."""
+    run = MonthRun.objects.filter(month=month, version=version, status=RunStatus.DONE).first()
+    if run is None:
+        raise ApplicationError(
+            f"Month {month_label(month)} has no version {version} that finished successfully.",
+            code="version_not_found",
+            details={"version": [f"not a done version of {month_label(month)}"]},
+            status=status.HTTP_404_NOT_FOUND,
+        )
+    if run.statistics is not None:
+        raise month_purged(month)
+    return run
+
+
+def run_to_list(month: date, *, pinned: int | None, version: int | None) -> MonthRun:
+    """The version a list request reads: the one its cursor pinned (``pinned``, a run id), else
+    the one it names (``version``), else the one in force. A cursor and a version together must
+    agree (the ``next`` link of a versioned first page carries both)."""
+    if pinned is not None:
+        run = pinned_run(month, pinned)
+        if version is not None and run.version != version:
+            raise ApplicationError(
+                "The cursor was issued for another version of the month.",
+                code="invalid_cursor",
+                details={"cursor": [f"a cursor of version {run.version}, not of version {version}"]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return run
+    if version is not None:
+        return run_of_version(month, version)
+    return run_in_force(month)

@@ -4,14 +4,17 @@ eligible objects (DSOs, heat suppliers, traders), eligible addresses (local gove
 Every list is scoped to the caller's organisation by its selector: another party's rows are
 simply not there. JSON is keyset-paginated (``next``, ``results``; ``?page_size=`` up to 1000)
 with a signed cursor that pins the version; ``Accept: text/csv`` (or ``?format=csv``) streams the
-whole list of the version in force. Each answer carries a weak ``ETag`` (the version, and for
-eligible contracts the trader's newest accepted applied line, which moves the balances) and
-honours ``If-None-Match`` (304). Because the ETag names everything a page depends on, a rendered
-first page is kept under it in the process (the ``pages`` cache, ``ALDIS_PAGE_CACHE_SECONDS``).
+whole list of the version in force. The traders' lists also take ``?version=N``, any done version
+of the month (a trader catching up on the versions it did not pull). Each answer carries a weak
+``ETag`` (the version, and for eligible contracts the trader's newest accepted applied line, which
+moves the balances) and honours ``If-None-Match`` (304). Because the ETag names everything a page
+depends on, a rendered first page is kept under it in the process (the ``pages`` cache,
+``ALDIS_PAGE_CACHE_SECONDS``).
 
-Each pull is audited once per request (``list.pull``: list, month, run, version, rows, format),
-before the rows are sent: a CSV's row count comes from one ``COUNT`` of the same query, so the
-trail records what was offered even if the client stops reading half-way.
+Each pull is audited once per request (``list.pull``: list, month, run, version, rows, format;
+``version_asked`` when the caller named the version), before the rows are sent: a CSV's row count
+comes from one ``COUNT`` of the same query, so the trail records what was offered even if the
+client stops reading half-way.
 """
 
 import hashlib
@@ -31,7 +34,7 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from aldis.api.csv import CsvListMixin, csv_response, raw_rows, wants_csv
-from aldis.api.months import month_from_path, month_label, pinned_run, run_in_force
+from aldis.api.months import month_from_path, month_label, run_to_list, version_from_query
 from aldis.api.pagination import KeysetPaginator, next_link, page_size_of
 from aldis.api.permissions import caller_client, caller_organisation
 from aldis.api.serializers import error_responses
@@ -120,12 +123,26 @@ LIST_PARAMETERS = [
         "If-None-Match", str, OpenApiParameter.HEADER, description="an `ETag` from an earlier answer (304)"
     ),
 ]
+VERSION_PARAMETER = OpenApiParameter(
+    "version",
+    {"type": "integer", "minimum": 1},
+    OpenApiParameter.QUERY,
+    description=(
+        "a version of the month that finished successfully, in force or since replaced (default: "
+        "the version in force); **400** `invalid` when not a number, **404** `version_not_found` "
+        "when the month has no such done version"
+    ),
+)
 
 
 class MonthListApi(CsvListMixin, APIView):
-    """One month list. Subclasses name the list, its order, and how a row is written."""
+    """One month list. Subclasses name the list, its order, and how a row is written.
+
+    ``offers_versions``: the list takes ``?version=N`` (a done version of the month, in force or
+    not); elsewhere the parameter is ignored like any other unknown one."""
 
     list_name: ClassVar[str]
+    offers_versions: ClassVar[bool] = False
     order: ClassVar[Sequence[str]]
     json_values: ClassVar[Sequence[str]]  # the ``values()`` a JSON row is written from
     csv_header: ClassVar[Sequence[str]]
@@ -151,20 +168,24 @@ class MonthListApi(CsvListMixin, APIView):
         organisation = caller_organisation(request)
         the_month = month_from_path(month)
         csv_wanted = wants_csv(request)
+        version = version_from_query(request) if self.offers_versions else None
         paginator: KeysetPaginator[Model] = KeysetPaginator(
             fields=self.order, salt=self.list_name, owner=organisation.pk
         )
         size = page_size_of(request)
         cursor = None if csv_wanted else paginator.read_cursor(request)
-        run = pinned_run(the_month, cursor.run) if cursor else run_in_force(the_month)
+        run = run_to_list(the_month, pinned=cursor.run if cursor else None, version=version)
+        asked = version is not None
         etag = self._etag(request, run=run, organisation=organisation, csv_wanted=csv_wanted)
         if etag in _if_none_match(request):
-            self._audit(request, run=run, rows=0, csv_wanted=csv_wanted, not_modified=True)
+            self._audit(
+                request, run=run, rows=0, csv_wanted=csv_wanted, not_modified=True, version_asked=asked
+            )
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         if csv_wanted:
             queryset = self.rows(run=run, organisation=organisation)
             total = queryset.count()
-            self._audit(request, run=run, rows=total, csv_wanted=True)
+            self._audit(request, run=run, rows=total, csv_wanted=True, version_asked=asked)
             values = raw_rows(self.csv_queryset(queryset).order_by(*self.order).values_list(*self.csv_values))
             return csv_response(
                 self.csv_header,
@@ -173,7 +194,8 @@ class MonthListApi(CsvListMixin, APIView):
                 headers={"ETag": etag, "X-Total-Count": str(total), "X-Version": str(run.version)},
             )
         renderer, media_type = request.accepted_renderer, request.accepted_media_type
-        page_key = _kept_page_key(request, etag) if cursor is None else None
+        kept_query = (_KEPT_PAGE_QUERY | _VERSION_QUERY) if self.offers_versions else _KEPT_PAGE_QUERY
+        page_key = _kept_page_key(request, etag, kept_query) if cursor is None else None
         kept = caches["pages"].get(page_key) if page_key else None
         if kept is None:
             page, next_cursor = paginator.page(
@@ -187,7 +209,9 @@ class MonthListApi(CsvListMixin, APIView):
             if page_key:
                 caches["pages"].set(page_key, kept)
         rows, content = kept
-        self._audit(request, run=run, rows=rows, csv_wanted=False, paged=cursor is not None)
+        self._audit(
+            request, run=run, rows=rows, csv_wanted=False, paged=cursor is not None, version_asked=asked
+        )
         return HttpResponse(
             content,
             content_type=renderer.media_type,
@@ -209,6 +233,7 @@ class MonthListApi(CsvListMixin, APIView):
         csv_wanted: bool,
         paged: bool = False,
         not_modified: bool = False,
+        version_asked: bool = False,
     ) -> None:
         data: dict[str, Any] = {
             "list": self.list_name,
@@ -222,18 +247,23 @@ class MonthListApi(CsvListMixin, APIView):
             data["next_page"] = True
         if not_modified:
             data["not_modified"] = True
+        if version_asked:  # ``?version=N``: the caller named the version (``version``) it pulled
+            data["version_asked"] = True
         audit_record(actor=caller_client(request), action="list.pull", target=run, data=data)
 
 
 _KEPT_PAGE_QUERY = frozenset({"page_size", "format"})
+_VERSION_QUERY = frozenset({"version"})
 
 
-def _kept_page_key(request: Request, etag: str) -> str | None:
+def _kept_page_key(request: Request, etag: str, kept_query: frozenset[str]) -> str | None:
     """Where a first page is kept: what clients poll, rendered, under its ETag (which names
-    everything its rows depend on), the URL it was asked with (its ``next`` link's) and the media
-    type it was rendered in. None when pages are not kept, or the query holds anything but the
-    page size and format (parameters the list ignores would otherwise let a client fill the cache)."""
-    if caches["pages"].default_timeout == 0 or not set(request.query_params) <= _KEPT_PAGE_QUERY:
+    everything its rows depend on, the run read and the query included), the URL it was asked
+    with (its ``next`` link's) and the media type it was rendered in. None when pages are not
+    kept, or the query holds anything but ``kept_query`` (the page size, format and, on a list
+    that offers versions, the version, already checked to be a done one: parameters the list
+    ignores would otherwise let a client fill the cache)."""
+    if caches["pages"].default_timeout == 0 or not set(request.query_params) <= kept_query:
         return None
     asked = f"{etag} {request.build_absolute_uri()} {request.accepted_media_type}"
     return hashlib.sha256(asked.encode()).hexdigest()
@@ -245,14 +275,21 @@ def _if_none_match(request: Request) -> set[str]:
 
 
 def _list_schema(
-    *, operation_id: str, summary: str, description: str, page: type[Serializer], row: type[Serializer]
+    *,
+    operation_id: str,
+    summary: str,
+    description: str,
+    page: type[Serializer],
+    row: type[Serializer],
+    versions: bool = False,
 ) -> Callable[[Any], Any]:
+    """The schema of a list's ``get``; ``versions`` as the view's ``offers_versions``."""
     return extend_schema(
         operation_id=operation_id,
         tags=["months"],
         summary=summary,
         description=description,
-        parameters=LIST_PARAMETERS,
+        parameters=[*LIST_PARAMETERS, VERSION_PARAMETER] if versions else LIST_PARAMETERS,
         responses={
             (200, "application/json"): OpenApiResponse(page, description="one page"),
             (200, "text/csv"): OpenApiResponse(
@@ -268,6 +305,7 @@ def _list_schema(
 class EligibleContractsListApi(MonthListApi):
     list_name = "eligible_contracts"
     allowed_org_kinds = (OrganisationKind.TRADER,)
+    offers_versions = True
     order = ("contract_no", "sub_user_code", "id")
     json_values = ("amount_eur", "available_eur", "categories")
     csv_header = ("contract_no", "sub_user_code", "amount_eur", "balance_eur", "categories", "version")
@@ -305,14 +343,15 @@ class EligibleContractsListApi(MonthListApi):
         summary="The month's protected-user list (traders)",
         description=(
             "One row per contract and recipient of the version of the month in force (or, with a "
-            "cursor, of the version the first page read): the month's amount, the available balance "
-            "(credited in the year up to this month less what you applied, accepted, for January to "
-            "this month) and the granted categories. `Accept: text/csv` streams the whole list "
-            "(categories as `category:units` joined by `;`). **404** `month_not_computed` when the "
-            "month has no version yet."
+            "cursor, of the version the first page read; with `version`, of that version): the "
+            "month's amount, the available balance (credited in the year up to this month by that "
+            "version less what you applied, accepted, for January to this month) and the granted "
+            "categories. `Accept: text/csv` streams the whole list (categories as `category:units` "
+            "joined by `;`). **404** `month_not_computed` when the month has no version yet."
         ),
         page=out.EligibleContractPageSerializer,
         row=out.EligibleContractSerializer,
+        versions=True,
     )
     def get(self, request: Request, month: str) -> HttpResponseBase:
         return super().get(request, month)
@@ -321,6 +360,7 @@ class EligibleContractsListApi(MonthListApi):
 class AdjustmentsListApi(MonthListApi):
     list_name = "adjustments"
     allowed_org_kinds = (OrganisationKind.TRADER,)
+    offers_versions = True
     order = ("contract_no", "sub_user_code", "id")
     json_values = ("previous_amount_eur", "amount_eur", "delta_eur", "previous_run__version")
     csv_header = (
@@ -373,11 +413,14 @@ class AdjustmentsListApi(MonthListApi):
         description=(
             "When month M is re-run, one row per recipient whose amount changed against the version "
             "it replaced: `delta_eur` = `amount_eur` - `previous_amount_eur` (signed; a recipient who "
-            "is gone has `amount_eur` 0.00, a new one `previous_amount_eur` 0.00). Empty for a "
-            "month's first version."
+            "is gone has `amount_eur` 0.00, a new one `previous_amount_eur` 0.00). The version in "
+            "force's rows by default; `version=N` gives version N's rows (against the version it "
+            "replaced, `previous_version`), so that a client that missed a version can apply each "
+            "one's corrections in turn. Empty for a month's first version."
         ),
         page=out.AdjustmentPageSerializer,
         row=out.AdjustmentSerializer,
+        versions=True,
     )
     def get(self, request: Request, month: str) -> HttpResponseBase:
         return super().get(request, month)

@@ -470,3 +470,80 @@ def test_an_unreachable_redis_lets_requests_through(trader, settings, caplog):
 
     assert trader.get(url("eligible-contracts")).status_code == 200
     assert "the rate store cannot be reached (ConnectionError)" in caplog.text
+
+
+# --- ``?version=N``: an earlier done version's list ----------------------------------------------
+
+DISABLED_AND_LARGE = [
+    {"category": "disabled_child", "units": 1, "amount_eur": "20.00"},
+    {"category": "large_family", "units": 1, "amount_eur": "25.00"},
+]
+
+
+@pytest.fixture
+def rerun(world):
+    world.disability((CHILD_1, "child", date(2020, 1, 1)))
+    compute(NOV_2026)  # version 2: C-1 25.00 + 20.00, credited 45.00
+    return world
+
+
+def test_an_earlier_version_is_listed_by_number_and_pages_stay_in_it(rerun, trader):
+    first = trader.get(url("eligible-contracts"), {"version": "1", "page_size": 2})
+
+    assert first.status_code == 200, first.content
+    assert first["X-Version"] == "1"
+    assert first.json()["results"] == EXPECTED[:2]
+    assert parse_qs(urlsplit(first.json()["next"]).query)["version"] == ["1"]
+    second = trader.get(first.json()["next"]).json()
+    assert second == {"next": None, "results": EXPECTED[2:]}
+    in_force = trader.get(url("eligible-contracts")).json()["results"]
+    assert in_force[2] == row("C-1", "", "45.00", "45.00", DISABLED_AND_LARGE, version=2)
+
+
+def test_a_cursor_of_another_version_is_refused(rerun, trader):
+    first = trader.get(url("eligible-contracts"), {"page_size": 2}).json()  # version 2
+    cursor = parse_qs(urlsplit(first["next"]).query)["cursor"][0]
+
+    response = trader.get(url("eligible-contracts"), {"cursor": cursor, "version": "1"})
+
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "invalid_cursor",
+        "message": "The cursor was issued for another version of the month.",
+        "details": {"cursor": ["a cursor of version 2, not of version 1"]},
+    }
+
+
+def test_csv_of_an_earlier_version(rerun, trader):
+    response = trader.get(url("eligible-contracts"), {"version": "1"}, HTTP_ACCEPT="text/csv")
+
+    assert response["X-Version"] == "1"
+    assert csv_rows(response)[3] == ["C-1", "", "25.00", "25.00", "large_family:1", "1"]
+
+
+def test_kept_pages_of_a_version_and_of_the_version_in_force_are_never_each_others(rerun, trader):
+    def asked(**query) -> tuple[list, bool]:
+        with CaptureQueriesContext(connection) as queries:
+            response = trader.get(url("eligible-contracts"), query)
+        assert response.status_code == 200
+        return response.json()["results"], reads_the_list(queries)
+
+    in_force, read = asked()
+    assert (in_force[2]["amount_eur"], read) == ("45.00", True)
+    assert asked(version="1") == (EXPECTED, True)  # not version 2's kept page
+    assert asked() == (in_force, False)  # kept
+    assert asked(version="1") == (EXPECTED, False)  # kept, under version 1's own key
+    assert asked(version="2") == (in_force, True)  # the version in force, named: a key of its own
+
+    accepted_line(rerun.trader_a, NOV_2026, "C-1", amount="5.00")
+    # The balances move in every version's list: no kept page of either is the answer.
+    c1_v1, read = asked(version="1")
+    assert (c1_v1[2]["balance_eur"], read) == ("20.00", True)  # 25.00 - 5.00
+    assert asked()[0][2]["balance_eur"] == "40.00"  # 45.00 - 5.00
+
+
+def test_versions_are_not_offered_on_the_energy_aid_lists(world, trader):
+    # Ignored there like any other parameter those lists do not know.
+    response = trader.get(url("eligible-objects"), {"version": "x"})
+
+    assert response.status_code == 200

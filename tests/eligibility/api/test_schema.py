@@ -4,8 +4,16 @@ included), and the row components match the rows the views write."""
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from eligibility.api.views import (
+    AdjustmentsListApi,
+    EligibleAddressesListApi,
+    EligibleContractsListApi,
+    EligibleObjectsListApi,
+)
+
 MONTHS = "/api/v1/months/{month}/"
 LISTS = ["eligible-contracts/", "adjustments/", "eligible-objects/", "eligible-addresses/"]
+VERSIONED = {"eligible-contracts/", "adjustments/"}  # the traders' lists take ``?version=N``
 POSTS = ["applied/", "claims/"]
 
 
@@ -25,15 +33,31 @@ def test_each_list_is_described_with_its_errors(schema, path):
     assert set(operation["responses"]) == {"200", "304", "400", "401", "403", "404", "410", "429"}
     assert set(operation["responses"]["200"]["content"]) == {"application/json", "text/csv"}
     params = {p["name"]: p["in"] for p in operation["parameters"]}
+    versions = {"version": "query"} if path in VERSIONED else {}
     assert params == {
         "month": "path",
         "cursor": "query",
         "page_size": "query",
         "format": "query",
         "If-None-Match": "header",
+        **versions,
     }
     error = component(schema, operation["responses"]["404"]["content"]["application/json"]["schema"]["$ref"])
     assert set(error["properties"]) == {"error"}
+
+
+def test_the_version_is_described_where_the_view_takes_it(schema):
+    views = {
+        "eligible-contracts/": EligibleContractsListApi,
+        "adjustments/": AdjustmentsListApi,
+        "eligible-objects/": EligibleObjectsListApi,
+        "eligible-addresses/": EligibleAddressesListApi,
+    }
+    for path, view in views.items():
+        parameters = {p["name"]: p for p in schema["paths"][MONTHS + path]["get"]["parameters"]}
+        assert view.offers_versions == (path in VERSIONED) == ("version" in parameters)
+    version = schema["paths"][MONTHS + "adjustments/"]["get"]["parameters"]
+    assert next(p for p in version if p["name"] == "version")["schema"] == {"type": "integer", "minimum": 1}
 
 
 def test_the_list_rows_are_the_views_rows(schema):
