@@ -5,6 +5,9 @@ Nothing here writes a model directly: statements change only through
 ``compensation.services.statements`` (prepare/refresh, approve, mark paid), recovery items
 through ``recovery_item_update``, exports through ``compensation.exports.statement_export``;
 each is audited there. A refusal (maker-checker, a closed statement) is shown as a message.
+Opening a page that shows personal codes is audited too: a statement's lines
+(``statement.view``), a submission (``submission.view``), a recovery item (``recovery.view``,
+through ``audit.admin_views.AuditedViewAdmin``).
 Lines can be many: pages show a keyset page of them and the full list is the CSV export.
 """
 
@@ -29,6 +32,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from aldis.exceptions import ApplicationError
 from aldis.money import eur
+from audit.admin_views import AuditedViewAdmin
 from audit.services import audit_record
 from compensation.exports import statement_export
 from compensation.models import (
@@ -583,7 +587,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(ReadOnlyAdmin):
+class SubmissionAdmin(AuditedViewAdmin, ReadOnlyAdmin):
+    # The lines carry sub-users' personal codes: showing them is audited (ids only).
+    view_action = "submission.view"
     list_display = (
         "pk",
         "organisation",
@@ -665,19 +671,10 @@ class SubmissionAdmin(ReadOnlyAdmin):
         )
         return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", header, body)
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Any = None,
-    ) -> HttpResponse:
-        if obj is not None:
-            # The lines carry sub-users' personal codes: showing them is audited (ids only).
-            audit_record(actor=request.user, action="submission.view", target=obj, data={"kind": obj.kind})
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def view_audit_data(
+        self, request: HttpRequest, obj: Submission, context: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {"kind": obj.kind}
 
 
 # --- Recovery items --------------------------------------------------------------------------
@@ -705,10 +702,12 @@ class RecoveryItemForm(forms.ModelForm):
 
 
 @admin.register(RecoveryItem)
-class RecoveryItemAdmin(admin.ModelAdmin):
+class RecoveryItemAdmin(AuditedViewAdmin):
     """Staff follow each item up (payment notice, recovered, waived with a reason) through
-    ``recovery_item_update``; the figures never change here."""
+    ``recovery_item_update``; the figures never change here. An item's page shows the sub-user's
+    personal code: opening it is audited ``recovery.view`` (ids only)."""
 
+    view_action = "recovery.view"
     form = RecoveryItemForm
     list_display = (
         "pk",
@@ -753,6 +752,11 @@ class RecoveryItemAdmin(admin.ModelAdmin):
         "created_at",
         "note",
     )
+
+    def view_audit_data(
+        self, request: HttpRequest, obj: RecoveryItem, context: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {"trader_id": obj.trader_id, "year": obj.year}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # found by the monthly run

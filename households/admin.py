@@ -40,6 +40,7 @@ from aldis.admin_forms import plain_form_add_page
 from aldis.exceptions import ApplicationError
 from aldis.feeds.models import FeedBatch
 from aldis.identifiers import normalise_personal_code
+from audit.admin_views import AuditedViewAdmin
 from audit.services import audit_record
 from households import selectors
 from households.models import (
@@ -311,7 +312,7 @@ def person_sections(person: Person) -> list[Section]:
 
 
 @admin.register(Person)
-class PersonAdmin(ReadOnlyAdmin):
+class PersonAdmin(AuditedViewAdmin, ReadOnlyAdmin):
     """Persons are never listed: staff search one exact personal code, current or previous, and
     a match opens that person's page.
 
@@ -320,6 +321,7 @@ class PersonAdmin(ReadOnlyAdmin):
     addressed by the internal id. A code sent in the address (``?q=``) is not searched.
     """
 
+    view_action = "person.view"
     list_display = ("personal_code", "id")
     fields = ("id", "personal_code")
     readonly_fields = fields
@@ -369,13 +371,16 @@ class PersonAdmin(ReadOnlyAdmin):
         form_url: str = "",
         obj: Person | None = None,
     ) -> HttpResponse:
-        # Reached only once the user may view ``obj``: read everything, record the reading, show it.
+        # Reached only once the user may view ``obj``: read everything, then (super) record the
+        # reading and show it.
         if obj is not None:
             context["sections"] = person_sections(obj)
             context["explanations"] = month_explanation_links(person_id=obj.pk)
             context["bureau_links"] = bureau_links(request, person_id=obj.pk)
-            audit_record(actor=request.user, action="person.view", target=obj, data={"person_id": obj.pk})
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def view_audit_data(self, request: HttpRequest, obj: Person, context: dict[str, Any]) -> dict[str, Any]:
+        return {"person_id": obj.pk}
 
 
 def bureau_links(request: HttpRequest, *, person_id: int) -> list[tuple[str, str]]:
@@ -490,7 +495,8 @@ def reference_date(request: HttpRequest) -> date:
 
 
 @admin.register(Address)
-class AddressAdmin(ReadOnlyAdmin):
+class AddressAdmin(AuditedViewAdmin, ReadOnlyAdmin):
+    view_action = "address.view"
     list_display = ("code", "full_address", "id")
     # An exact lookup on the unique index ("=code" would be iexact: UPPER(code), a full scan).
     search_fields = ("code__exact",)
@@ -525,14 +531,14 @@ class AddressAdmin(ReadOnlyAdmin):
     ) -> HttpResponse:
         if obj is not None:
             on = reference_date(request)
-            sections = address_sections(obj, on)
-            context.update(sections=sections, reference_date=on)
-            # It names who lives where: a read of personal data, recorded like a person's page.
-            residents = sum(s.total for s in sections if s.key in ("residents", "protected_residents"))
-            audit_record(
-                actor=request.user, action="address.view", target=obj, data={"on": on, "residents": residents}
-            )
+            context.update(sections=address_sections(obj, on), reference_date=on)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def view_audit_data(self, request: HttpRequest, obj: Address, context: dict[str, Any]) -> dict[str, Any]:
+        # It names who lives where: a read of personal data, recorded like a person's page.
+        sections = context["sections"]
+        residents = sum(s.total for s in sections if s.key in ("residents", "protected_residents"))
+        return {"on": context["reference_date"], "residents": residents}
 
 
 # --- contest cases (DOMAIN: Rights of the person) ---------------------------------------------
@@ -590,10 +596,12 @@ def _service_error(exc: ApplicationError | DjangoValidationError) -> str:
 
 
 @admin.register(ContestCase)
-class ContestCaseAdmin(admin.ModelAdmin):
+class ContestCaseAdmin(AuditedViewAdmin):
     """The queue of contests, oldest open case first; a case's page, the person's words beside
     the decision form. Staff review and decide through ``contest_review``/``contest_decide``
     (the change permission); nothing here edits the person's text, and nothing is deleted."""
+
+    view_action = "contest.view"  # the page shows the person's own words
 
     list_display = ("case", "received", "month_display", "item", "status", "days_open", "person_display")
     list_filter = ("status", "item", ContestMonthFilter)
@@ -776,7 +784,6 @@ class ContestCaseAdmin(admin.ModelAdmin):
         form_url: str = "",
         obj: ContestCase | None = None,
     ) -> HttpResponse:
-        # The page shows the person's own words: a read of personal data, recorded like theirs.
         if obj is not None:
             from eligibility.admin import why_url
 
@@ -791,13 +798,12 @@ class ContestCaseAdmin(admin.ModelAdmin):
                 review_url=reverse("admin:households_contestcase_review", args=[obj.pk]),
                 decide_url=reverse("admin:households_contestcase_decide", args=[obj.pk]),
             )
-            audit_record(
-                actor=request.user,
-                action="contest.view",
-                target=obj,
-                data={"case_id": obj.pk, "person_id": obj.person_id, "month": f"{obj.month:%Y-%m}"},
-            )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def view_audit_data(
+        self, request: HttpRequest, obj: ContestCase, context: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {"case_id": obj.pk, "person_id": obj.person_id, "month": f"{obj.month:%Y-%m}"}
 
 
 # --- counted-child marks (DOMAIN: Counted child) ----------------------------------------------
@@ -863,9 +869,11 @@ MARK_ERROR_FIELDS = {"adult": "adult_code", "child": "child_code"}
 
 
 @admin.register(CountedChildMark)
-class CountedChildMarkAdmin(admin.ModelAdmin):
+class CountedChildMarkAdmin(AuditedViewAdmin):
     """Staff add a mark (``counted_child_mark_create``) and end one (``counted_child_mark_end``);
     a mark is never edited otherwise nor deleted. Persons show as internal-id links."""
+
+    view_action = "counted_child.view"
 
     list_display = (
         "mark",
@@ -1003,11 +1011,10 @@ class CountedChildMarkAdmin(admin.ModelAdmin):
                 end_form=CountedChildMarkEndForm() if can_end else None,
                 end_url=reverse("admin:households_countedchildmark_end", args=[obj.pk]),
             )
-            # The evidence may say things about the child: a read of personal data, recorded.
-            audit_record(
-                actor=request.user,
-                action="counted_child.view",
-                target=obj,
-                data={"mark_id": obj.pk, "adult_id": obj.adult_id, "child_id": obj.child_id},
-            )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def view_audit_data(
+        self, request: HttpRequest, obj: CountedChildMark, context: dict[str, Any]
+    ) -> dict[str, Any]:
+        # The evidence may say things about the child: a read of personal data, recorded.
+        return {"mark_id": obj.pk, "adult_id": obj.adult_id, "child_id": obj.child_id}

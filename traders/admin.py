@@ -3,6 +3,9 @@
 Each table holds every version (about a million current contracts and metering points, more
 with history), so the lists never count the whole table, search only by an exact number or code,
 and name a person by internal id only: holders' personal codes are on the (audited) person page.
+A page that ties a person to a contract at an address is a read of personal data: opening a
+contract held by a person writes ``contract.view``, a sub-user's ``sub_user.view`` (internal ids
+only; ``audit.admin_views``). A connection object names no person and is not audited.
 """
 
 from typing import Any
@@ -12,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 from aldis.organisations.models import OrganisationKind
+from audit.admin_views import AuditedViewAdmin
 from households.admin import (
     CAPPED_CHANGE_LIST,
     CappedCountPaginator,
@@ -60,7 +64,8 @@ class LargeVersionedAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Contract)
-class ContractAdmin(LargeVersionedAdmin):
+class ContractAdmin(AuditedViewAdmin, LargeVersionedAdmin):
+    view_action = "contract.view"
     list_display = (
         "contract_no",
         "trader",
@@ -86,9 +91,17 @@ class ContractAdmin(LargeVersionedAdmin):
         # A person by internal id (their code is on their audited page); an organisation by its code.
         return person_link(contract.holder_id) or contract.holder_code
 
+    def view_audit_data(
+        self, request: HttpRequest, obj: Contract, context: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        if obj.holder_id is None:
+            return None  # an organisation's contract: no personal data on the page
+        return {"person_id": obj.holder_id, "trader_id": obj.trader_id}
+
 
 @admin.register(SubUser)
-class SubUserAdmin(LargeVersionedAdmin):
+class SubUserAdmin(AuditedViewAdmin, LargeVersionedAdmin):
+    view_action = "sub_user.view"
     list_display = (
         "contract_no",
         "trader",
@@ -109,6 +122,9 @@ class SubUserAdmin(LargeVersionedAdmin):
     @admin.display(description="person")
     def person_display(self, sub_user: SubUser) -> SafeString | None:
         return person_link(sub_user.person_id)
+
+    def view_audit_data(self, request: HttpRequest, obj: SubUser, context: dict[str, Any]) -> dict[str, Any]:
+        return {"person_id": obj.person_id, "trader_id": obj.trader_id}
 
 
 @admin.register(Connection)

@@ -1,6 +1,9 @@
 """Feed batches in the admin: every file received, what it changed, and its bad rows. Read-only.
 
 Batches are written by ``feed_import`` alone; the admin never adds, changes or deletes one.
+The bad rows of a feed about persons show their values (codes, names, birth dates): opening such
+a batch's page is a read of personal data, audited ``feed.view`` with counts only
+(``audit.admin_views``). A batch without bad rows, or of a feed naming nobody, shows none.
 """
 
 from typing import Any
@@ -12,7 +15,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from aldis.feeds.models import FeedBatch
+from aldis.feeds.registry import feed_specs
 from aldis.organisations.models import OrganisationKind
+from audit.admin_views import AuditedViewAdmin
 
 ERRORS_SHOWN = 1_000
 
@@ -34,7 +39,8 @@ class SenderKindFilter(admin.SimpleListFilter):
 
 
 @admin.register(FeedBatch)
-class FeedBatchAdmin(admin.ModelAdmin):
+class FeedBatchAdmin(AuditedViewAdmin):
+    view_action = "feed.view"
     list_display = (
         "id",
         "feed",
@@ -86,6 +92,15 @@ class FeedBatchAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[FeedBatch]:
         # A rejected batch keeps up to 100,000 bad rows: load them only on its own page.
         return super().get_queryset(request).defer("errors")
+
+    def view_audit_data(
+        self, request: HttpRequest, obj: FeedBatch, context: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        spec = feed_specs().get(obj.feed)
+        errors = obj.errors or []  # loaded here, once, for the table too
+        if not errors or (spec is not None and not spec.names_persons):
+            return None
+        return {"feed": obj.feed, "bad_rows_shown": min(len(errors), ERRORS_SHOWN)}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -112,5 +112,11 @@ class FeedSpec:
     def per_party(self) -> bool:
         return self.sender_field is not None and self.kind == "snapshot"
 
+    @property
+    def names_persons(self) -> bool:
+        """Whether its rows are about persons (a personal or party code column): their values,
+        bad rows included, are personal data."""
+        return any(c.type in (T.PERSONAL_CODE, T.PARTY_CODE) for c in self.columns)
+
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)

@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from aldis.feeds.admin import ERRORS_SHOWN
 from aldis.feeds.models import BatchStatus, FeedBatch
-from tests.households.admin.world import FLAT_1, POPULATION_HEADER
+from audit.models import AuditEvent
+from tests.households.admin.world import FIRST, FLAT_1, MUNICIPALITY_CODE, POPULATION_HEADER
 
 pytestmark = pytest.mark.django_db
 
@@ -14,6 +15,10 @@ CHANGELIST = reverse("admin:feeds_feedbatch_changelist")
 
 def page(batch: FeedBatch) -> str:
     return reverse("admin:feeds_feedbatch_change", args=[batch.pk])
+
+
+def views() -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(action="feed.view").order_by("seq"))
 
 
 @pytest.fixture
@@ -53,6 +58,7 @@ def test_a_long_error_list_is_cut_with_the_total_given(rejected, staff):
 
     assert f"The first {ERRORS_SHOWN} of 1500 bad rows" in content
     assert content.count("<tr><td>") == ERRORS_SHOWN
+    assert [event.data["bad_rows_shown"] for event in views()] == [ERRORS_SHOWN]
 
 
 def test_the_list_shows_every_batch_with_its_counts(rejected, staff):
@@ -85,6 +91,49 @@ def test_operators_see_batches(rejected, operator):
 def test_auditors_do_not_see_batches(rejected, auditor):
     assert auditor.get(CHANGELIST).status_code == 403
     assert auditor.get(page(rejected)).status_code == 403
+    assert views() == []
+
+
+def test_opening_a_batch_with_bad_rows_about_persons_writes_exactly_one_audit_event(rejected, staff):
+    before = AuditEvent.objects.count()
+
+    assert staff.get(page(rejected)).status_code == 200
+
+    assert AuditEvent.objects.count() == before + 1
+    (event,) = views()
+    assert (event.target_type, event.target_id) == ("feeds.feedbatch", str(rejected.pk))
+    assert event.actor_type == "user"
+    assert event.data == {"feed": "population", "bad_rows_shown": len(rejected.errors)}
+    recorded = f"{event.data} {event.target_id}"
+    for shown in ("12345678901", "010180-11111", "1980-02-30", "Bad", "Code"):
+        assert shown not in recorded
+
+
+def test_an_operator_opening_it_is_audited_too(rejected, operator):
+    assert operator.get(page(rejected)).status_code == 200
+
+    (event,) = views()
+    assert (event.target_type, event.target_id) == ("feeds.feedbatch", str(rejected.pk))
+    assert event.actor_type == "user"
+
+
+def test_the_list_is_not_audited(rejected, staff):
+    assert staff.get(CHANGELIST).status_code == 200
+    assert views() == []
+
+
+def test_a_batch_without_bad_rows_or_of_a_feed_naming_nobody_is_not_audited(world, files, staff):
+    addresses = files.load(
+        "addresses",
+        ("address_code", "type", "parent_code", "municipality_code", "full_address"),
+        [("12", "flat", None, MUNICIPALITY_CODE, "Nowhere")],
+        as_of=FIRST,
+    )
+    assert addresses.status == BatchStatus.REJECTED
+
+    assert staff.get(page(world.second_population)).status_code == 200
+    assert staff.get(page(addresses)).status_code == 200
+    assert views() == []
 
 
 def test_batches_are_never_added_changed_or_deleted_here(rejected, admin_client):

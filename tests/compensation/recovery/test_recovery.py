@@ -229,12 +229,41 @@ def test_the_admin_lists_items_and_changes_status_through_the_service(item, djan
     assert AuditEvent.objects.filter(action="recovery.update").count() == 1
 
 
+def test_opening_an_item_writes_exactly_one_audit_event_without_the_sub_users_code(item, django_user_model):
+    RecoveryItem.objects.filter(pk=item.pk).update(sub_user_code=TENANT)
+    user = staff_user(django_user_model, "staff")
+    client = Client()
+    client.force_login(user)
+    before = AuditEvent.objects.count()
+
+    response = client.get(reverse("admin:compensation_recoveryitem_change", args=[item.pk]))
+
+    assert response.status_code == 200
+    assert TENANT in response.content.decode()  # the page shows the code: hence the event
+    assert AuditEvent.objects.count() == before + 1
+    (event,) = AuditEvent.objects.filter(action="recovery.view")
+    assert (event.target_type, event.target_id) == ("compensation.recoveryitem", str(item.pk))
+    assert (event.actor_type, event.actor_id) == ("user", str(user.pk))
+    assert event.data == {"trader_id": item.trader_id, "year": 2027}
+    assert TENANT not in f"{event.data} {event.target_id}"
+
+
+def test_the_item_list_is_not_audited(item, django_user_model):
+    client = Client()
+    client.force_login(staff_user(django_user_model, "staff"))
+
+    assert client.get(reverse("admin:compensation_recoveryitem_changelist")).status_code == 200
+    assert not AuditEvent.objects.filter(action="recovery.view").exists()
+
+
 def test_auditors_cannot_see_recovery_items(item, django_user_model):
     from tests.households.admin.world import client_in
 
     auditor = client_in(django_user_model, "Bureau auditor", username="auditor")
 
     assert auditor.get(reverse("admin:compensation_recoveryitem_changelist")).status_code == 403
+    assert auditor.get(reverse("admin:compensation_recoveryitem_change", args=[item.pk])).status_code == 403
+    assert not AuditEvent.objects.filter(action="recovery.view").exists()
 
 
 def test_a_sub_user_whose_code_changed_is_one_recipient(db):
