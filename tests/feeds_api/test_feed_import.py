@@ -179,7 +179,7 @@ def test_the_same_file_again_is_a_repeat(register, municipality):
     assert first.status_code == 201
 
     again = send(client, "addresses", addresses_csv(municipality))
-    assert again.status_code == 200, again.content
+    assert again.status_code == 201, again.content  # INTERFACES §3: 201 with the batch summary
     body = again.json()
     assert set(body) == SUMMARY_KEYS | {"repeat_of"}
     assert body["status"] == "repeat"

@@ -72,10 +72,11 @@ class FeedImportApi(APIView):
     Answers:
 
     * **201** applied: the batch summary.
-    * **200** repeat: the same bytes, feed, sender and ``as_of`` as the last applied batch. A new
-      batch is recorded and audited, but nothing was created, so not 201; and it is not an
-      error (INTERFACES §1: re-sending is harmless), so not 4xx. An integration that retries
-      after a lost answer gets a success with ``repeat_of`` naming the batch that did the work.
+    * **201** repeat: the same bytes, feed, sender and ``as_of`` as the last applied batch. A new
+      batch is recorded and audited, and its summary (``status`` ``repeat``, ``repeat_of``
+      naming the batch that did the work) is the answer, as INTERFACES §3 gives one success
+      answer, "201 with the batch summary", and re-sending is harmless (§1). An integration that
+      retries after a lost answer gets that success.
     * **400** rejected: every bad row; nothing was applied (the rejected batch is kept).
     * A sender whose kind may not send the feed is **403**, decided here before anything is
       recorded: INTERFACES §3 says a token's kind decides what it may call ("their feeds
@@ -119,9 +120,9 @@ class FeedImportApi(APIView):
         description=(
             "Sends one feed file of INTERFACES §1 as the request body (`text/csv`, UTF-8), known "
             "as of `as_of`. The file is applied all or nothing, as your organisation's: **201** "
-            "with what it changed. Sending the same file again with the same `as_of` is harmless: "
-            "**200** with `status` `repeat` and `repeat_of`, the batch that applied it; nothing "
-            "changes. A file with bad rows is **400** `feed_rejected` listing every bad row "
+            "with the batch summary, what it changed. Sending the same file again with the same "
+            "`as_of` is harmless: **201** with `status` `repeat` and `repeat_of`, the batch that "
+            "applied it; nothing changes. A file with bad rows is **400** `feed_rejected` listing every bad row "
             "(line, column, value, reason; the header is line 1) and nothing of it is applied. "
             "Each organisation kind sends its own feeds only (**403** otherwise); files over the "
             "size limit are **413**."
@@ -144,8 +145,14 @@ class FeedImportApi(APIView):
         ],
         request={"text/csv": OpenApiTypes.BINARY, "application/octet-stream": OpenApiTypes.BINARY},
         responses={
-            201: OpenApiResponse(OutputSerializer, description="applied"),
-            200: OpenApiResponse(RepeatOutputSerializer, description="a repeat: nothing changed"),
+            201: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="FeedBatchSummary",
+                    serializers=[OutputSerializer, RepeatOutputSerializer],
+                    resource_type_field_name=None,
+                ),
+                description="`applied`: what it changed; `repeat`: the same file again, nothing changed",
+            ),
             400: OpenApiResponse(
                 PolymorphicProxySerializer(
                     component_name="FeedImportBadRequest",
@@ -221,7 +228,7 @@ class FeedImportApi(APIView):
         if batch.status == BatchStatus.APPLIED:
             return Response(self.OutputSerializer(batch).data, status=status.HTTP_201_CREATED)
         if batch.status == BatchStatus.REPEAT:
-            return Response(self.RepeatOutputSerializer(batch).data, status=status.HTTP_200_OK)
+            return Response(self.RepeatOutputSerializer(batch).data, status=status.HTTP_201_CREATED)
         if batch.status == BatchStatus.REJECTED:
             listed = len(batch.errors)
             message = (
