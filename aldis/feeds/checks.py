@@ -37,7 +37,7 @@ EIC_CHECK = "has a wrong EIC check character"
 
 _DIGITS11 = re.compile(r"^[0-9]{11}$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])$")  # no year 0: no such date
 _MONEY = re.compile(r"^[0-9]{1,10}(\.[0-9]{1,2})?$")
 _DECIMAL = re.compile(r"^-?[0-9]{1,12}(\.[0-9]{1,6})?$")
 _ADDRESS = re.compile(r"^[0-9]{9}$")
@@ -247,7 +247,7 @@ def _postgres_functions() -> str:
         ),
         "aldis_chk_month(c text) RETURNS text": (
             f"SELECT CASE WHEN c IS NULL OR (length(c) = 7 AND substr(c, 5, 1) = '-' "
-            f"AND {_all_digits('left(c, 4)', '= 4')} AND substr(c, 6, 2) IN "
+            f"AND {_all_digits('left(c, 4)', '= 4')} AND left(c, 4) <> '0000' AND substr(c, 6, 2) IN "
             f"('01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12')) "
             f"THEN NULL ELSE {lit(MONTH_FORMAT)} END"
         ),

@@ -275,6 +275,10 @@ def read_header(path: Path, spec: FeedSpec) -> FileFacts:
         raise FeedRejected([BadRow(1, "", "", "the file is empty: a header row is expected")])
     _check_encoding(path)
     text = first.decode("utf-8").lstrip("\ufeff").rstrip("\r\n")
+    if "\r" in text:
+        raise FeedRejected(
+            [BadRow(1, "", "", "a line ends in a carriage return alone: lines end with LF or CRLF")]
+        )
     header = next(csv.reader([text]))
     expected = spec.column_names
     seen: set[str] = set()

@@ -476,6 +476,31 @@ def test_date_in_year_zero_is_rejected_not_a_crash(world, write_csv, before):
     assert row_counts() == before
 
 
+def test_month_in_year_zero_is_rejected_not_a_crash(world, write_csv, before):
+    """PostgreSQL has no year 0: the month must be refused by its check, not fail the cast."""
+    path = write_csv(INCOME_HEADER, [(ANNA, "0000-01", "10.00")])
+    try:
+        batch = run_import("income", path, as_of=AS_OF)
+    except Exception as crash:
+        raise AssertionError(f"the import crashed: {crash}") from crash
+    assert batch.status == BatchStatus.REJECTED
+    assert error_at(batch, 2, "month")["reason"] == "must be a month written YYYY-MM"
+    assert row_counts() == before
+
+
+def test_line_ends_of_a_carriage_return_alone_are_rejected_not_a_crash(reject_bytes):
+    data = population_bytes(",".join(anna()), ",".join(berts())).replace(b"\n", b"\r")
+    batch = reject_bytes("population", data)
+    assert batch.errors == [
+        {
+            "line": 1,
+            "column": "",
+            "value": "",
+            "reason": "a line ends in a carriage return alone: lines end with LF or CRLF",
+        }
+    ]
+
+
 def test_two_rows_with_the_same_previous_code_are_rejected_not_a_crash(world, write_csv, before):
     rows = [anna(personal_code=CILDA, previous_code=ANNA), berts(personal_code=DAVIS, previous_code=ANNA)]
     try:

@@ -243,6 +243,7 @@ def test_normal_forms_agree_with_python():
             id="date-year-0000",
         ),
         pytest.param("aldis_chk_date", checks.check_date, "2024-01-01\n", id="date-trailing-newline"),
+        pytest.param("aldis_chk_month", checks.check_month, "0000-01", id="month-year-0000"),
         pytest.param(
             "aldis_chk_personal_code", checks.check_personal_code, "32000012345\n", id="code-trailing-newline"
         ),
