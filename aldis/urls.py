@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from aldis import views
@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", include(("aldis.api.urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    re_path(r"^api/", views.api_unknown_path),  # last: every other path under /api/
 ]
 
 handler404 = "aldis.views.not_found"

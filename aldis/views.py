@@ -6,11 +6,12 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from aldis.api.exceptions import json_not_found, json_server_error
+from aldis.api.exceptions import error_body, json_not_found, json_server_error
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,24 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+def api_unknown_path(request: HttpRequest) -> JsonResponse:
+    """Any path under /api/ that names no endpoint: 404 in the error shape, also under DEBUG
+    (whose 404 is a page of its own).
+
+    Matched by a URL pattern (the last), so that Django's APPEND_SLASH never acts on an API path:
+    it would redirect a path without its final slash to an HTML page, and under DEBUG answer a
+    POST with a 500. Such a path is told what to add instead."""
+    details = {}
+    if not request.path.endswith("/"):
+        try:
+            with_slash = resolve(request.path + "/").func is not api_unknown_path
+        except Resolver404:
+            with_slash = False
+        if with_slash:
+            details = {"path": ["API paths end with a slash: add one"]}
+    return JsonResponse(error_body("not_found", "No such resource.", details), status=404)
 
 
 def _is_api(request: HttpRequest) -> bool:

@@ -11,6 +11,31 @@ def test_unknown_api_path_is_json_404(api):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+def test_unknown_api_paths_are_json_404_whatever_debug_says(api, settings, debug):
+    settings.DEBUG = debug
+    for path in ("/api/v1/", "/api/v1/months/2026-11/", "/api/", "/api/v2/whoami/"):
+        response = api.get(path)
+        assert response.status_code == 404, path
+        assert_error_shape(response.json(), "not_found")
+        assert response.json()["error"]["details"] == {}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_path_without_its_final_slash_is_told_so_not_redirected(api, settings, debug):
+    """Django's APPEND_SLASH would redirect it to an HTML page, and a POST under DEBUG was a 500."""
+    settings.DEBUG = debug
+    for response in (
+        api.get("/api/v1/whoami"),
+        api.post("/api/v1/status", {"personal_code": "x"}, format="json"),
+        api.post("/api/v1/months/2026-11/applied", [], format="json"),
+    ):
+        assert response.status_code == 404
+        assert response.json()["error"]["details"] == {"path": ["API paths end with a slash: add one"]}
+
+
+@pytest.mark.django_db
 def test_healthz_reports_database_and_broker(client, settings):
     settings.REDIS_URL = ""
     response = client.get("/healthz")
