@@ -44,8 +44,11 @@ def sender_refusal(spec: FeedSpec, sender: Organisation) -> str | None:
     """Why ``sender`` may not send ``spec``'s feed, or None when it may.
 
     Traders and operators send their own per-party feeds, decided by kind. A register holder
-    sends only the feeds Bureau staff listed for it (``Organisation.sends_feeds``): kind alone
-    would let any register replace the whole population register.
+    sends the register feeds; once Bureau staff have listed the feeds it sends
+    (``Organisation.sends_feeds``), only those, so that the sanctions list cannot replace the
+    population register. Until then, any register feed: the organisations feed, the one way
+    INTERFACES gives to make a register, cannot name its feeds, and a register made that way
+    must be able to send them.
     """
     if not sender.is_active:
         return f"organisation {sender.code} has ended"
@@ -53,7 +56,7 @@ def sender_refusal(spec: FeedSpec, sender: Organisation) -> str | None:
         return (
             f"a {sender.get_kind_display().lower()} does not send the {spec.name} feed ({spec.sent_by} does)"
         )
-    if sender.kind == "register" and spec.name not in sender.sends_feeds:
+    if sender.kind == "register" and sender.sends_feeds and spec.name not in sender.sends_feeds:
         return (
             f"this register is not listed as a sender of the {spec.name} feed (Bureau staff keep that list)"
         )

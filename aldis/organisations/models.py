@@ -31,10 +31,13 @@ class Organisation(models.Model):
     municipality_code = models.CharField(max_length=10, null=True, blank=True)
     # For traders: whether they give the protected-user discount (Scheme P).
     protected_service = models.BooleanField(default=False)
-    # Which register feeds a register holder sends (set by Bureau staff): a register's token may
-    # send only these, so the sanctions list cannot replace the population register.
+    # Which register feeds a register holder sends (set by Bureau staff): once listed, a
+    # register's token may send only these, so the sanctions list cannot replace the population
+    # register; an empty list lets it send every register feed (``sender_refusal``).
     sends_feeds = models.JSONField(
-        default=list, blank=True, help_text='register feeds it sends, e.g. ["population"]'
+        default=list,
+        blank=True,
+        help_text='register feeds it sends, e.g. ["population"]; empty: every register feed',
     )
     # Organisations are never deleted (their history is referenced); they end.
     is_active = models.BooleanField(default=True)

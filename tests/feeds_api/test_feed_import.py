@@ -448,6 +448,15 @@ def test_the_temporary_file_is_always_deleted(register, municipality, settings, 
     assert os.listdir(tmp_path) == []
 
 
+def test_a_register_whose_feeds_are_not_listed_yet_sends_any_register_feed(api_as, municipality):
+    """As the organisations feed makes it: INTERFACES gives no way to name its feeds."""
+    client, _ = api_as("register")
+
+    assert send(client, "addresses", addresses_csv(municipality)).status_code == 201
+    contracts = client.post("/api/v1/feeds/contracts/?as_of=2026-11-01", data=b"x", content_type="text/csv")
+    assert contracts.status_code == 403  # a trader's feed all the same
+
+
 def test_a_register_may_send_only_the_feeds_listed_for_it(api_as):
     client, _ = api_as("register", sends_feeds=["sanctions"])
     response = client.post("/api/v1/feeds/population/?as_of=2026-11-01", data=b"x", content_type="text/csv")
