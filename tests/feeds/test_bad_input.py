@@ -570,6 +570,15 @@ def test_a_rejected_file_is_recorded_and_audited(reject):
     assert event.data["feed"] == "population"
 
 
+@pytest.mark.parametrize("as_of", ["20261101", "2026-11-1", "2026-W44-7", "2026-02-30"])
+def test_import_feed_command_takes_only_a_real_date_written_yyyy_mm_dd(world, write_csv, before, as_of):
+    path = write_csv(DISABILITY_HEADER, [(ANNA, "2", "2024-01-01", "")])
+    with pytest.raises(CommandError, match="is not a date written YYYY-MM-DD"):
+        call_command("import_feed", "disability", str(path), "--as-of", as_of)
+    assert row_counts() == before
+    assert not FeedBatch.objects.filter(feed="disability").exists()
+
+
 def test_import_feed_command_prints_every_bad_row_and_fails(world, write_csv, before):
     rows = [anna(personal_code=ANNA[:10] + "x"), berts(), anna(personal_code=CILDA, birth_date="1980-02-30")]
     path = write_csv(POPULATION_HEADER, rows, name="population-bad.csv")

@@ -59,7 +59,7 @@ def test_a_dry_run_deletes_nothing_and_counts_what_the_commit_deletes():
     assert "households.Person: would delete 1" in lines
     assert "eligibility.MonthRun.statistics: would keep 0" in lines
     assert "feeds.FeedBatch.errors: would empty 1" in lines
-    assert "nothing to delete before 2024-11-01" in lines  # the audit trail: nothing that old
+    assert "audit trail: nothing to delete before 2024-11-01" in lines
     assert lines[-1] == (
         "summary: dry run, would delete 5 rows from 4 tables and 0 audit events; would empty the bad rows "
         "of 1 feed batches (retained from 2024-11-01); run again with --commit"

@@ -5,13 +5,12 @@ Component names are spelled out (``ref_name``): drf-spectacular names a componen
 class, and every API's nested ``Input``/``Output`` would otherwise collide.
 """
 
-import re
 from datetime import date
 from typing import Any
 
 from rest_framework import serializers
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+from aldis.months import ISO_DATE
 
 
 class IsoDateField(serializers.DateField):
@@ -23,7 +22,7 @@ class IsoDateField(serializers.DateField):
         super().__init__(input_formats=["%Y-%m-%d"], **kwargs)
 
     def to_internal_value(self, value: Any) -> date:
-        if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
             self.fail("invalid")
         return super().to_internal_value(value)
 

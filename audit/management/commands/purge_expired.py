@@ -7,6 +7,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from aldis.exceptions import ApplicationError
+from aldis.months import iso_date_argument
 from aldis.retention import FEED_ERRORS, retention_purge_expired
 from audit.services import Actor
 from eligibility.services.retention import STATISTICS
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--commit", action="store_true", help="delete for real (default: report only)")
         parser.add_argument(
             "--as-of",
-            type=datetime.date.fromisoformat,
+            type=iso_date_argument,
             default=None,
             help="the date retention is counted back from (default: today)",
         )
@@ -65,7 +66,7 @@ class Command(BaseCommand):
         elif events:
             self.stdout.write(f"deleted {events} audit events before {before}")
         else:
-            self.stdout.write(f"nothing to delete before {before}")
+            self.stdout.write(f"audit trail: nothing to delete before {before}")
         self.stdout.write(summary(result.tables, events, before=before, commit=commit))
 
 

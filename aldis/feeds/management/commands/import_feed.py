@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from aldis.feeds.models import BatchStatus
 from aldis.feeds.services import feed_import
+from aldis.months import iso_date_argument
 from aldis.organisations.models import Organisation
 from audit.services import Actor
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("feed", help="the feed's name, e.g. population")
         parser.add_argument("path", type=Path, help="the CSV file")
-        parser.add_argument("--as-of", required=True, type=datetime.date.fromisoformat, help="YYYY-MM-DD")
+        parser.add_argument("--as-of", required=True, type=iso_date_argument, help="YYYY-MM-DD")
         parser.add_argument("--org", default=None, help="the sending organisation's code (per-party feeds)")
 
     def handle(
