@@ -47,6 +47,7 @@ from compensation.models import (
 )
 from compensation.services.recovery import recovery_item_errors, recovery_item_update
 from compensation.services.statements import (
+    PREPARE_PERMISSION,
     statement_approve,
     statement_lines,
     statement_mark_paid,
@@ -271,7 +272,7 @@ class StatementAdmin(admin.ModelAdmin):
         return False
 
     def has_prepare_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("compensation.prepare_statement")
+        return request.user.has_perm(PREPARE_PERMISSION)
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("compensation.approve_statement")

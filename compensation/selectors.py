@@ -127,6 +127,22 @@ def submission_by_key(*, organisation_id: int, kind: str, key: str) -> Submissio
     return Submission.objects.filter(organisation_id=organisation_id, kind=kind, idempotency_key=key).first()
 
 
+def submission_by_request(
+    *, organisation_id: int, kind: str, month: date, request_hash: str
+) -> Submission | None:
+    """The party's earliest submission of this kind for ``month`` whose body had the SHA-256
+    ``request_hash`` (None if none): the one a byte-for-byte identical request repeats."""
+    if not request_hash:
+        return None
+    return (
+        Submission.objects.filter(
+            organisation_id=organisation_id, kind=kind, month=month, request_hash=request_hash
+        )
+        .order_by("id")
+        .first()
+    )
+
+
 CHUNK = 500
 
 

@@ -2,7 +2,9 @@
 local governments): what a party applied or claims for a month, judged line by line.
 
 Both answer 201 with the accepted and rejected lines; a retry with the same ``Idempotency-Key``
-and body answers 200 with the stored answer (header ``Idempotent-Replayed: true``).
+and body, or a body byte-for-byte identical to an earlier request's for the month, answers 200
+with the stored answer (header ``Idempotent-Replayed: true``). Once the month's statement of the
+scheme is approved or paid, a new request is 409 ``statement_closed``.
 """
 
 from typing import Any
@@ -46,7 +48,16 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     description="any unique text up to 255 characters; a retry with the same key and body is answered "
-    "with the first answer (200) and changes nothing",
+    "with the first answer (200) and changes nothing. A body byte-for-byte identical to an earlier "
+    "request's for the month is answered the same way, with or without a key",
+)
+REPLAY_DESCRIPTION = (
+    "a replay: the stored answer (header `Idempotent-Replayed: true`), for a retry with the same "
+    "`Idempotency-Key` and body, or a body identical to an earlier request's for the month"
+)
+STATEMENT_CLOSED = (
+    "`statement_closed`: the month's compensation statement of this scheme is already approved or "
+    "paid, so nothing more can be reported for the month (contact the Bureau); nothing is stored"
 )
 
 
@@ -74,7 +85,10 @@ class AppliedSubmitApi(APIView):
             "`duplicate` (already accepted for the recipient and month, or named twice), "
             "`above_balance` (above the available balance). **201** with the accepted lines (and "
             "each recipient's balance after) and the rejected ones with their reasons. A malformed "
-            "body as a whole is **400**, too large **413**, another type **415**."
+            "body as a whole is **400**, too large **413**, another type **415**. A body identical "
+            "to an earlier request's for the month is a repeat: **200** with that request's answer, "
+            "nothing applied again. Once the month's statement is approved or paid, **409** "
+            "`statement_closed` (nothing stored)."
         ),
         parameters=[MONTH_PARAMETER, IDEMPOTENCY_PARAMETER],
         request={
@@ -83,8 +97,8 @@ class AppliedSubmitApi(APIView):
         },
         responses={
             201: OpenApiResponse(AppliedOutputSerializer, description="judged and stored"),
-            200: OpenApiResponse(AppliedOutputSerializer, description="a retry: the stored answer"),
-            **error_responses(400, 401, 403, 404, 413, 415, 422, 429),
+            200: OpenApiResponse(AppliedOutputSerializer, description=REPLAY_DESCRIPTION),
+            **error_responses(400, 401, 403, 404, 409, 413, 415, 422, 429, e409=STATEMENT_CLOSED),
         },
         examples=[
             OpenApiExample(
@@ -133,7 +147,10 @@ class ClaimSubmitApi(APIView):
             "administrative cost `e_admin_cost_eur`). The resource must be switched on in the "
             "month and `total_eur` the sum of the lines (**400** otherwise). Each line is judged: "
             "`not_eligible`, `duplicate`, `above_cap` (only `electricity` and `gas_heating` have a "
-            "cap ALDIS can check; for the others `cap_checked` is false)."
+            "cap ALDIS can check; for the others `cap_checked` is false). A body identical to an "
+            "earlier claim's for the month is a repeat: **200** with that claim's answer, nothing "
+            "stored (its administrative cost is not counted twice). Once the month's statement is "
+            "approved or paid, **409** `statement_closed` (nothing stored)."
         ),
         parameters=[MONTH_PARAMETER, IDEMPOTENCY_PARAMETER],
         request=PolymorphicProxySerializer(
@@ -143,8 +160,20 @@ class ClaimSubmitApi(APIView):
         ),
         responses={
             201: OpenApiResponse(ClaimOutputSerializer, description="judged and stored"),
-            200: OpenApiResponse(ClaimOutputSerializer, description="a retry: the stored answer"),
-            **error_responses(400, 401, 403, 404, 409, 413, 415, 422, 429, e409="`parameter_missing`"),
+            200: OpenApiResponse(ClaimOutputSerializer, description=REPLAY_DESCRIPTION),
+            **error_responses(
+                400,
+                401,
+                403,
+                404,
+                409,
+                413,
+                415,
+                422,
+                429,
+                e409="`parameter_missing`: the version in force recorded no cap or administrative "
+                f"cost; {STATEMENT_CLOSED}",
+            ),
         },
     )
     def post(self, request: Request, month: str) -> Response:

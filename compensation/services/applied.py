@@ -19,7 +19,9 @@ Money moves on these lines, so each is judged alone and kept, accepted or reject
 Every line is stored (``AppliedLine``, 1-based ``line_no``) under one ``Submission`` with the
 totals, the version checked against and the answer; an accepted line stores the recipient's code
 as the list shows it and the person. All in one transaction with the ``applied.submit`` audit
-event (counts and sums only, nothing personal), serialised per trader and idempotent by key
+event (counts and sums only, nothing personal), serialised per trader, idempotent by key, a
+byte-for-byte repeat of an earlier request for the month answered with that request's answer,
+and refused once the month's Scheme P statement is approved or paid
 (``compensation.services.submissions``).
 """
 
@@ -227,9 +229,10 @@ def applied_submit(
 
     ``lines``: the parsed body, one item per line (anything; a malformed item is a rejected
     line). Raises ``ApplicationError`` 404 ``month_not_computed`` (no version in force), 400
-    ``invalid`` (no line, or more than ``MAX_LINES``), 422 ``idempotency_key_reused``. Returns
-    the outcome: the submission and its answer (``replayed`` for a retry with the same key and
-    body, which changes nothing). One transaction; idempotent by ``idempotency_key``.
+    ``invalid`` (no line, or more than ``MAX_LINES``), 422 ``idempotency_key_reused``, 409
+    ``statement_closed`` (the month's statement is approved or paid). Returns the outcome: the
+    submission and its answer (``replayed`` for a retry with the same key and body, or a body
+    identical to an earlier request's for the month: it changes nothing). One transaction.
     """
     if not lines:
         raise ApplicationError(

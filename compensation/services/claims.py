@@ -30,7 +30,10 @@ Line rules, each line accepted or rejected with a reason:
 
 Stored as one ``Submission`` (kind ``claim``) with every ``ClaimLine``, in one transaction with
 the ``claim.submit`` audit event, serialised per party, idempotent by key
-(``compensation.services.submissions``).
+(``compensation.services.submissions``). A claim whose body is byte-for-byte that of an earlier
+claim of the party for the month is a repeat: it gets the earlier answer and stores nothing, so
+its ``submissions_examined`` cannot earn the administrative cost twice. Once the party's Scheme E
+statement of the month is approved or paid, claims for it are refused (409 ``statement_closed``).
 """
 
 from collections.abc import Iterable, Sequence
@@ -163,8 +166,9 @@ def claim_submit(
 
     ``lines`` are already well-formed (the API checks shapes and amounts). Raises
     ``ApplicationError`` 404 ``month_not_computed``, 422 ``idempotency_key_reused``, 409
-    ``parameter_missing``; ``ValidationError`` for a header rule (see the module docstring).
-    One transaction; idempotent by ``idempotency_key``.
+    ``parameter_missing`` or ``statement_closed``; ``ValidationError`` for a header rule (see the
+    module docstring). One transaction; a retry with the same key, or the same body as an
+    earlier claim for the month, is answered with the stored answer (``replayed``).
     """
 
     def compute(locked: Organisation) -> Submission:

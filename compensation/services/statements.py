@@ -9,6 +9,13 @@ Compensation). Money moves on these figures, so the design is deliberately plain
   ``prepared``) takes the later ones in;
 * ``prepared`` → ``approved`` (by someone other than the preparer: maker-checker, also a database
   constraint) → ``paid``; an approved or paid statement is never rebuilt;
+* so that no accepted line is left off every statement, an approved or paid statement **closes**
+  its party, month and scheme: a later submission is refused (409 ``statement_closed``,
+  ``statement_refuse_closed``), and a statement that does not count every submission of its party,
+  month and scheme (one came after it was prepared) cannot be approved before a refresh (409
+  ``statement_stale``). A submission holds the statement's row lock from this check to its commit
+  and approval takes the same lock, so the two cannot interleave: whichever comes second sees the
+  other;
 * every step locks the row (``select_for_update``), writes in one transaction and records its
   audit event in it (organisation and statement ids, month, scheme, figures: nothing personal).
 
@@ -49,6 +56,8 @@ PROTECTED_USERS_PROGRAMME = "29.02.00"
 
 KIND_OF_SCHEME = {Scheme.PROTECTED_USERS: SubmissionKind.APPLIED, Scheme.ENERGY_AID: SubmissionKind.CLAIM}
 SCHEME_OF_KIND = {kind: scheme for scheme, kind in KIND_OF_SCHEME.items()}
+# Who may prepare or refresh statements (the admin's actions and pages, ``prepare_statements``).
+PREPARE_PERMISSION = "compensation.prepare_statement"
 
 
 def budget_programme(scheme: str) -> str:
@@ -233,6 +242,41 @@ def statement_prepare(*, organisation: Organisation, month: date, scheme: str, a
     return statement
 
 
+def statement_refuse_closed(*, organisation_id: int, month: date, kind: str) -> None:
+    """Inside a submission's transaction, before it writes: refuse it if the statement of its
+    party, month and scheme is approved or paid (nothing sent now could be paid any more).
+
+    Raises ``ApplicationError`` 409 ``statement_closed``. Otherwise it holds the statement's row
+    lock (if there is a statement) until the submission commits: an approval waits for it and
+    then finds the statement stale (``statement_approve``); a submission that waited for an
+    approval reads the approved status here (PostgreSQL re-reads a row locked ``FOR UPDATE``).
+    """
+    scheme = SCHEME_OF_KIND[SubmissionKind(kind)]
+    statement = (
+        Statement.objects.select_for_update()
+        .filter(organisation_id=organisation_id, month=month, scheme=scheme)
+        .only("pk", "status")
+        .first()
+    )
+    if statement is not None and statement.status != StatementStatus.PREPARED:
+        raise ApplicationError(
+            f"The compensation statement for {month:%Y-%m} is already {statement.status}: nothing more "
+            "can be reported for this month. Please contact the Bureau.",
+            code="statement_closed",
+            details={"month": f"{month:%Y-%m}", "scheme": scheme, "status": statement.status},
+        )
+
+
+def _submissions_after(statement: Statement) -> int:
+    """How many submissions of the statement's party, month and scheme it does not count."""
+    return Submission.objects.filter(
+        organisation_id=statement.organisation_id,
+        month=statement.month,
+        kind=KIND_OF_SCHEME[Scheme(statement.scheme)],
+        id__gt=statement.submissions_through or 0,
+    ).count()
+
+
 def _locked(statement: Statement) -> Statement:
     return Statement.objects.select_for_update().get(pk=statement.pk)
 
@@ -240,9 +284,11 @@ def _locked(statement: Statement) -> Statement:
 def statement_approve(*, statement: Statement, actor: Any) -> Statement:
     """Approve a ``prepared`` statement. Maker-checker: ``actor`` must not be its preparer.
 
-    Raises ``ApplicationError`` ``statement_not_prepared`` (already approved or paid) or
-    ``maker_checker``. One transaction on the locked row, audited ``statement.approve``. Returns
-    the statement as stored.
+    Raises ``ApplicationError`` ``statement_not_prepared`` (already approved or paid),
+    ``maker_checker``, or ``statement_stale`` (the party sent a submission for the month and
+    scheme after the statement was prepared: approving it would leave that submission's lines
+    unpaid for good; refresh it first). One transaction on the locked row, audited
+    ``statement.approve``. Returns the statement as stored.
     """
     user = _user(actor)
     with transaction.atomic():
@@ -258,6 +304,15 @@ def statement_approve(*, statement: Statement, actor: Any) -> Statement:
                 "maker-checker: the staff member who prepared a statement cannot approve it",
                 code="maker_checker",
                 details={"statement_id": current.pk},
+            )
+        # Under the statement's row lock, which a submission holds until it commits.
+        later = _submissions_after(current)
+        if later:
+            raise ApplicationError(
+                f"the party sent {later} submission(s) for this month and scheme after the statement "
+                "was prepared: refresh it, then have it approved",
+                code="statement_stale",
+                details={"statement_id": current.pk, "submissions_after": later},
             )
         current.status = StatementStatus.APPROVED
         current.approved_by = user  # type: ignore[assignment]

@@ -4,11 +4,28 @@
 request with a key stores its ``Submission`` with the key, the SHA-256 of its body and the answer
 it got. A later request of the same organisation and kind with the same key and the same body
 (and month) gets that stored answer again, ``replayed`` (nothing is applied twice); with another
-body or month it is refused (422 ``idempotency_key_reused``). Requests of one organisation are
-serialised by a row lock on the organisation (``select_for_update``; on SQLite the database's
-own write lock does it), so two requests cannot both spend one balance or both take one key; the
-unique constraint on (organisation, kind, key) is the last guard, and losing that race means
-replaying the winner's answer.
+body or month it is refused (422 ``idempotency_key_reused``).
+
+**Repeats.** A request (with or without a key) whose body is byte-for-byte that of a stored
+submission of the same organisation, kind and month (the same SHA-256) is a repeat of it: it is
+answered with that submission's stored answer, ``replayed``, and stores nothing. A re-sent claim
+would otherwise count its administrative cost again (its lines would only be duplicates), and a
+re-sent applied list could change nothing but its rejected lines. Two legitimately identical
+requests are still answered right: the earlier one's answer says what became of every line; to
+have lines judged again (say, after a re-run raised a balance), send them in a new request
+without the lines already accepted, which is another body.
+
+**A closed month.** A request that is not a replay is refused (409 ``statement_closed``, nothing
+stored) once the statement of its organisation, month and scheme is approved or paid
+(``compensation.services.statements.statement_refuse_closed``): it could never be paid.
+
+Requests of one organisation are serialised by a row lock on the organisation
+(``select_for_update``; on SQLite the database's own write lock does it), so two requests cannot
+both spend one balance, both take one key or both send one body; the unique constraint on
+(organisation, kind, key) is the last guard, and losing that race means replaying the winner's
+answer. A request also holds its statement's row lock (if there is a statement) from the check
+above to its commit, the lock an approval takes. Refusals store nothing and are not audited;
+replays are (``<action>.replay``).
 """
 
 import hashlib
@@ -25,7 +42,8 @@ from aldis.exceptions import ApplicationError
 from aldis.organisations.models import Organisation
 from audit.services import audit_record
 from compensation.models import Submission
-from compensation.selectors import submission_by_key
+from compensation.selectors import submission_by_key, submission_by_request
+from compensation.services.statements import statement_refuse_closed
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -56,6 +74,17 @@ def check_idempotency_key(key: str) -> str:
     return key
 
 
+def _replay(existing: Submission, *, matched: str, actor: Any, action: str) -> SubmissionOutcome:
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=f"{action}.replay",
+            target=existing,
+            data={"month": f"{existing.month:%Y-%m}", "submission": existing.pk, "matched": matched},
+        )
+    return SubmissionOutcome(submission=existing, response=existing.response, replayed=True)
+
+
 def _replay_or_refuse(
     existing: Submission, *, request_hash: str, month: date, actor: Any, action: str
 ) -> SubmissionOutcome:
@@ -66,14 +95,7 @@ def _replay_or_refuse(
             details={"submission": existing.pk},
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action=f"{action}.replay",
-            target=existing,
-            data={"month": f"{existing.month:%Y-%m}", "submission": existing.pk},
-        )
-    return SubmissionOutcome(submission=existing, response=existing.response, replayed=True)
+    return _replay(existing, matched="idempotency_key", actor=actor, action=action)
 
 
 def submit_once(
@@ -88,7 +110,9 @@ def submit_once(
     compute: Callable[[Organisation], Submission],
 ) -> SubmissionOutcome:
     """Run ``compute`` (which writes the submission, its lines, its response and its audit
-    event) in one transaction under the organisation's row lock, unless the key was used."""
+    event) in one transaction under the organisation's row lock, unless the request is a replay
+    (its key was used, or its body was sent before for the month) or the month's statement of
+    this scheme is closed (``ApplicationError`` 409 ``statement_closed``)."""
     key = check_idempotency_key(idempotency_key)
     try:
         with transaction.atomic():
@@ -98,6 +122,12 @@ def submit_once(
                 return _replay_or_refuse(
                     existing, request_hash=request_hash, month=month, actor=actor, action=action
                 )
+            repeated = submission_by_request(
+                organisation_id=organisation.pk, kind=kind, month=month, request_hash=request_hash
+            )
+            if repeated is not None:
+                return _replay(repeated, matched="request_body", actor=actor, action=action)
+            statement_refuse_closed(organisation_id=organisation.pk, month=month, kind=kind)
             submission = compute(locked)
     except IntegrityError:
         existing = submission_by_key(organisation_id=organisation.pk, kind=kind, key=key)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from aldis.exceptions import ApplicationError
-from compensation.services.statements import statements_prepare_month
+from compensation.services.statements import PREPARE_PERMISSION, statements_prepare_month
 from eligibility.management.commands.run_month import parse_month
 
 
@@ -23,7 +23,8 @@ class Command(BaseCommand):
             "--as",
             dest="username",
             default="",
-            help="with --commit: the staff user recorded as preparer (another one must approve)",
+            help=f"with --commit: the staff user recorded as preparer, who must hold {PREPARE_PERMISSION} "
+            "(another one must approve)",
         )
 
     def handle(self, *args: Any, month: str, commit: bool, username: str, **options: Any) -> None:
@@ -35,6 +36,11 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=username, is_active=True, is_staff=True).first()
             if user is None:
                 raise CommandError(f"no active staff user {username!r}")
+            # The permission the admin's "Prepare statements" page and action require.
+            if not user.has_perm(PREPARE_PERMISSION):
+                raise CommandError(
+                    f"{username!r} may not prepare statements: it lacks the permission {PREPARE_PERMISSION}"
+                )
         try:
             result = statements_prepare_month(month=first_day, actor=user, commit=commit)
         except ValidationError as exc:

@@ -6,10 +6,13 @@ from decimal import Decimal
 
 import pytest
 
+from aldis.exceptions import ApplicationError
 from aldis.organisations.models import OrganisationKind
 from audit.models import AuditEvent
 from compensation.api import bodies
-from compensation.models import AppliedLine, Submission
+from compensation.models import AppliedLine, Scheme, Statement, Submission
+from compensation.services.statements import statement_approve, statement_mark_paid, statement_prepare
+from tests.compensation.statements.conftest import staff_user
 from tests.eligibility.api.conftest import (
     NOV_2026,
     OCT_2026,
@@ -171,7 +174,7 @@ def test_each_line_is_judged_alone(world, trader):
 def test_a_recipient_already_applied_for_the_month_is_a_duplicate(world, trader):
     post(trader, [line("C-1", "", "5.00")])
 
-    second = post(trader, [line("C-1", "", "5.00")]).json()
+    second = post(trader, [line("C-1", "", "4.00")]).json()  # another body: not a repeat
 
     assert second["rejected"][0]["reason"] == "duplicate"
     assert balances(trader)[2] == "20.00"
@@ -265,6 +268,102 @@ def test_idempotency_key_replays_and_refuses_another_body(world, trader):
     assert other.status_code == 422
     assert other.json()["error"]["code"] == "idempotency_key_reused"
     assert AuditEvent.objects.filter(action="applied.submit.replay").count() == 1
+
+
+def test_the_same_body_again_is_a_repeat_with_or_without_a_key(world, trader):
+    """A trader's list sent twice (a client retry without a key) applies once; the second answer
+    is the first one. Another month, or another body, is a request of its own."""
+    body = [line("C-1", "", "10.00"), line("B-100", TENANT, "30.00")]  # B-100: 20.00 available
+    first = post(trader, body)
+    again = post(trader, body)
+    with_a_new_key = post(trader, body, key="fresh-key")
+
+    assert (first.status_code, again.status_code, with_a_new_key.status_code) == (201, 200, 200)
+    assert again.json() == first.json() == with_a_new_key.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert [r["reason"] for r in again.json()["rejected"]] == ["above_balance"]
+    assert Submission.objects.count() == 1
+    assert AppliedLine.objects.count() == 2
+    assert balances(trader)[2] == "15.00"  # C-1: 25.00 - 10.00, once
+    replays = AuditEvent.objects.filter(action="applied.submit.replay").order_by("seq")
+    assert [e.data["matched"] for e in replays] == ["request_body", "request_body"]
+
+    # The rejected line alone is another body: judged again (still above the balance).
+    alone = post(trader, [line("B-100", TENANT, "30.00")])
+    assert (alone.status_code, alone.json()["rejected"][0]["reason"]) == (201, "above_balance")
+    compute(OCT_2026)
+    october = post(trader, body, path=url("applied", "2026-10"))
+    assert october.status_code == 201
+    assert Submission.objects.count() == 3
+
+
+def _close(organisation, month, scheme, django_user_model, *, paid: bool):
+    maker = staff_user(django_user_model, "maker")
+    checker = staff_user(django_user_model, "checker")
+    statement = statement_prepare(organisation=organisation, month=month, scheme=scheme, actor=maker)
+    statement = statement_approve(statement=statement, actor=checker)
+    if paid:
+        statement = statement_mark_paid(statement=statement, actor=maker, payment_reference="VK-2026-0042")
+    return statement
+
+
+@pytest.mark.parametrize("paid", [False, True], ids=["approved", "paid"])
+def test_a_month_whose_statement_is_approved_or_paid_takes_no_more(world, trader, django_user_model, paid):
+    """November's statement of 10.00 is closed: 20.00 more for November could never be paid, so
+    it is refused and nothing of it is stored; the first request re-sent is still its replay."""
+    first = post(trader, [line("C-1", "", "10.00")])
+    statement = _close(world.trader_a, NOV_2026, Scheme.PROTECTED_USERS, django_user_model, paid=paid)
+    assert statement.total_eur == Decimal("10.00")
+    status = "paid" if paid else "approved"
+
+    late = post(trader, [line("B-100", TENANT, "20.00")], key="late-1")
+
+    assert late.status_code == 409, late.content
+    assert late.json() == {
+        "error": {
+            "code": "statement_closed",
+            "message": f"The compensation statement for 2026-11 is already {status}: nothing more can "
+            "be reported for this month. Please contact the Bureau.",
+            "details": {"month": "2026-11", "scheme": "protected_users", "status": status},
+        }
+    }
+    assert Submission.objects.count() == 1
+    assert AppliedLine.objects.count() == 1
+    assert AuditEvent.objects.filter(action="applied.submit").count() == 1
+    assert balances(trader) == ["20.00", "20.00", "15.00"]  # B-100's two sub-users keep 20.00
+    assert post(trader, [line("B-100", TENANT, "20.00")], key="late-1").status_code == 409  # key not taken
+    statement.refresh_from_db()
+    assert (statement.total_eur, statement.submissions_through) == (
+        Decimal("10.00"),
+        first.json()["submission"],
+    )
+
+    resent = post(trader, [line("C-1", "", "10.00")])
+    assert (resent.status_code, resent.json()) == (200, first.json())
+
+
+def test_a_prepared_statement_still_takes_lines_and_must_be_refreshed_before_approval(
+    world, trader, django_user_model
+):
+    maker = staff_user(django_user_model, "maker")
+    checker = staff_user(django_user_model, "checker")
+    post(trader, [line("C-1", "", "10.00")])
+    statement = statement_prepare(
+        organisation=world.trader_a, month=NOV_2026, scheme=Scheme.PROTECTED_USERS, actor=maker
+    )
+
+    more = post(trader, [line("B-100", TENANT, "20.00")])
+
+    assert more.status_code == 201, more.content
+    with pytest.raises(ApplicationError) as stale:
+        statement_approve(statement=statement, actor=checker)
+    assert (stale.value.code, stale.value.details["submissions_after"]) == ("statement_stale", 1)
+    assert Statement.objects.get().status == "prepared"
+    refreshed = statement_prepare(
+        organisation=world.trader_a, month=NOV_2026, scheme=Scheme.PROTECTED_USERS, actor=checker
+    )
+    assert (refreshed.pk, refreshed.total_eur) == (statement.pk, Decimal("30.00"))  # 10.00 + 20.00
+    assert statement_approve(statement=refreshed, actor=maker).status == "approved"
 
 
 def test_another_traders_recipients_are_simply_not_in_its_list(world, api_as):

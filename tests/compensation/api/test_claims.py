@@ -8,12 +8,15 @@ decentralised fuel); the distribution system operators claim nothing."""
 
 import json
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from aldis.organisations.models import OrganisationKind
 from audit.models import AuditEvent
-from compensation.models import ClaimLine, Submission
+from compensation.models import ClaimLine, Scheme, Submission
+from compensation.services.statements import statement_approve, statement_prepare
+from tests.compensation.statements.conftest import staff_user
 from tests.eligibility.api.conftest import token_client, url
 from tests.eligibility.scheme_e.conftest import (
     ELECTRICITY_DSO_ORG,
@@ -192,6 +195,77 @@ def test_a_local_government_claims_aid_and_its_administrative_cost(world):
     other = client_of(world, MUNICIPALITY_B_ORG)
     elsewhere = post(other, {**body, "lines": body["lines"][:1], "total_eur": "30.00"}).json()
     assert elsewhere["rejected"][0]["reason"] == "not_eligible"
+
+
+def electricity_heating(examined, *lines):
+    total = sum((Decimal(aid) for _, aid in lines), Decimal("0.00"))
+    return {
+        "resource": "electricity_heating",
+        "submissions_examined": examined,
+        "total_eur": f"{total:.2f}",
+        "lines": [{"address_code": code, "aid_eur": aid} for code, aid in lines],
+    }
+
+
+def test_a_claim_sent_twice_earns_its_administrative_cost_once(world, django_user_model):
+    """Municipality A re-sends its claim without a key: the second is a repeat of the first, so
+    the statement is 30.00 + 3 x 1.50 = 34.50 (not 30.00 + 9.00 for the claim counted twice)."""
+    municipality = client_of(world, MUNICIPALITY_A_ORG)
+    body = electricity_heating(3, (HOUSE_2, "30.00"))
+
+    first = post(municipality, body)
+    again = post(municipality, body)
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Submission.objects.count() == 1
+    assert ClaimLine.objects.count() == 1
+    statement = statement_prepare(
+        organisation=world.organisations[MUNICIPALITY_A_ORG],
+        month=date(2025, 1, 1),
+        scheme=Scheme.ENERGY_AID,
+        actor=staff_user(django_user_model, "maker"),
+    )
+    assert (statement.accepted_eur, statement.admin_cost_eur, statement.total_eur) == (
+        Decimal("30.00"),
+        Decimal("4.50"),
+        Decimal("34.50"),
+    )
+    event = AuditEvent.objects.get(action="claim.submit.replay")
+    assert event.data == {
+        "month": "2025-01",
+        "submission": first.json()["submission"],
+        "matched": "request_body",
+    }
+
+
+def test_a_month_whose_energy_aid_statement_is_approved_takes_no_more_claims(world, django_user_model):
+    municipality = client_of(world, MUNICIPALITY_A_ORG)
+    trader = client_of(world, TRADER_ORG)
+    first = post(municipality, electricity_heating(1, (HOUSE_2, "30.00")))
+    statement = statement_prepare(
+        organisation=world.organisations[MUNICIPALITY_A_ORG],
+        month=date(2025, 1, 1),
+        scheme=Scheme.ENERGY_AID,
+        actor=staff_user(django_user_model, "maker"),
+    )
+    statement_approve(statement=statement, actor=staff_user(django_user_model, "checker"))
+
+    late = post(municipality, electricity_heating(2, (HOUSE_2, "5.00")))
+
+    assert late.status_code == 409, late.content
+    assert late.json()["error"] == {
+        "code": "statement_closed",
+        "message": "The compensation statement for 2025-01 is already approved: nothing more can be "
+        "reported for this month. Please contact the Bureau.",
+        "details": {"month": "2025-01", "scheme": "energy_aid", "status": "approved"},
+    }
+    assert Submission.objects.count() == 1
+    assert AuditEvent.objects.filter(action="claim.submit").count() == 1
+    # A repeat of the first claim is still its answer; another party's month is not closed.
+    assert post(municipality, electricity_heating(1, (HOUSE_2, "30.00"))).json() == first.json()
+    assert post(trader, claim("electricity", [obj(EIC_2, "8.00")], "8.00")).status_code == 201
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 
 from compensation.models import Statement
@@ -41,3 +42,20 @@ def test_bad_input_is_refused(trader_world, maker):
         run("2026-11", "--commit")
     with pytest.raises(CommandError, match="no active staff user 'nobody'"):
         run("2026-11", "--commit", "--as", "nobody")
+
+
+def test_the_named_user_must_hold_the_permission_to_prepare(trader_world, django_user_model):
+    """A staff member without ``compensation.prepare_statement`` (the permission of the admin's
+    "Prepare statements" page) cannot be recorded as preparer; nothing is prepared."""
+    clerk = django_user_model.objects.create_user(username="clerk", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="approve_statement"))
+
+    with pytest.raises(
+        CommandError,
+        match=r"'clerk' may not prepare statements: it lacks the permission compensation\.prepare_statement$",
+    ):
+        run("2026-11", "--commit", "--as", "clerk")
+
+    assert not Statement.objects.exists()
+    clerk.user_permissions.add(Permission.objects.get(codename="prepare_statement"))
+    assert run("2026-11", "--commit", "--as", "clerk").startswith("2026-11: 2 new")

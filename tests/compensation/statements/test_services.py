@@ -185,6 +185,32 @@ def test_the_database_refuses_an_approval_by_the_preparer(trader_world, maker):
         Statement.objects.filter(pk=statement.pk).update(approved_by=maker)
 
 
+def test_a_statement_missing_a_later_submission_is_not_approved_before_a_refresh(
+    trader_world, maker, checker
+):
+    """C-6's 4.50 came after the statement of 50.50 was prepared: approving 50.50 would close the
+    month with 4.50 accepted and never paid."""
+    statement = statement_prepare(
+        organisation=trader_world.trader, month=NOV, scheme=Scheme.PROTECTED_USERS, actor=maker
+    )
+    applied(submission(trader_world.trader, SubmissionKind.APPLIED), 1, "C-6", "4.50", True)
+
+    with pytest.raises(ApplicationError) as stale:
+        statement_approve(statement=statement, actor=checker)
+
+    assert (stale.value.code, stale.value.details) == (
+        "statement_stale",
+        {"statement_id": statement.pk, "submissions_after": 1},
+    )
+    statement.refresh_from_db()
+    assert (statement.status, statement.approved_by) == (StatementStatus.PREPARED, None)
+    assert not AuditEvent.objects.filter(action="statement.approve").exists()
+    refreshed = statement_prepare(
+        organisation=trader_world.trader, month=NOV, scheme=Scheme.PROTECTED_USERS, actor=maker
+    )
+    assert statement_approve(statement=refreshed, actor=checker).total_eur == Decimal("55.00")
+
+
 def test_another_staff_member_approves_then_marks_paid(trader_world, maker, checker):
     statement = statement_prepare(
         organisation=trader_world.trader, month=NOV, scheme=Scheme.PROTECTED_USERS, actor=maker
