@@ -23,4 +23,10 @@ app.conf.beat_schedule = {
         "task": "eligibility.tasks.month_run_scheduled",
         "schedule": crontab(day_of_month=5, hour=3, minute=0),
     },
+    # A run stuck queued or running past ALDIS_RUN_STALE_AFTER_MINUTES (its worker was killed,
+    # its task lost) is marked failed, so that its month is open again.
+    "month-run-stale": {
+        "task": "eligibility.tasks.month_runs_fail_stale_task",
+        "schedule": crontab(minute="*/10"),
+    },
 }

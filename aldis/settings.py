@@ -13,6 +13,8 @@ from pathlib import Path
 
 import environ
 
+from eligibility.limits import stale_after_minutes
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -228,6 +230,13 @@ CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # chunk reads the whole country's registers, so chunks pay only with more cores than chunks
 # (on 2 cores: 58 s whole, 116 s in 4 chunks on 2 workers). Without a broker: whole, in-process.
 ALDIS_RUN_CHUNKS = env.int("ALDIS_RUN_CHUNKS", default=1)
+# A run queued (since requested) or running (since started) longer than this is stale: its worker
+# was killed or its task lost. It is marked failed by the next request of its month, by the beat
+# task every 10 minutes, and by ``run_month --wait``. Default: twice the longest a run may work
+# under the tasks' hard time limits (``eligibility.limits``): 60 minutes whole.
+ALDIS_RUN_STALE_AFTER_MINUTES = env.int(
+    "ALDIS_RUN_STALE_AFTER_MINUTES", default=stale_after_minutes(ALDIS_RUN_CHUNKS if REDIS_URL else 1)
+)
 # Without a broker every task runs in-process, eagerly, through the same code path.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True

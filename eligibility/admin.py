@@ -277,10 +277,13 @@ class MonthRunAdmin(admin.ModelAdmin):
                 form.add_error("month", message)
             else:
                 run.refresh_from_db()  # run in-process (no broker), it has finished by now
+                failed = run.status == RunStatus.FAILED
                 self.message_user(
                     request,
-                    f"Run {run.month:%Y-%m} version {run.version} requested: {run.get_status_display()}.",
-                    messages.ERROR if run.status == RunStatus.FAILED else messages.SUCCESS,
+                    f"Run {run.month:%Y-%m} version {run.version} requested: {run.get_status_display()}"
+                    + (f": {run.error}" if failed and run.error else "")
+                    + ".",
+                    messages.ERROR if failed else messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:eligibility_monthrun_change", args=[run.pk]))
         return plain_form_add_page(

@@ -20,12 +20,30 @@ On PostgreSQL the executing worker holds a session advisory lock on the run for 
 works: a second delivery that cannot take it leaves the run alone; one that can finds a
 ``running`` run whose worker is gone, and marks it failed ("abandoned") so that the month can be
 requested again instead of staying blocked.
+
+Nothing stays ``queued`` or ``running`` for ever (the month would be blocked):
+
+* an interruption of an in-process run (Ctrl-C, ``SystemExit``: a ``BaseException``) marks it
+  failed before it propagates;
+* a shared run's chord carries an error callback (``month_run_fail_task``): a chunk that raised
+  after its retries or was killed at its time limit, or a finish that was, fails the run;
+* anything else (a worker killed at its hard limit, a message lost from the broker) leaves a
+  run *stale*: queued since requested, or running since started, for longer than
+  ``ALDIS_RUN_STALE_AFTER_MINUTES`` (by default twice the longest the tasks' hard time limits let
+  a run work, ``eligibility.limits``). ``month_runs_fail_stale`` marks such runs failed: the next
+  request of the month calls it first (so an operator just runs the month again, with or without
+  a broker), and so do the beat every 10 minutes and ``run_month --wait``.
+
+Every step that moves a run is a conditional update on its status (and the finish holds the
+run's row), so marking a run failed cannot race with a worker still finishing it: whichever
+commits first wins, and a late finish of a run already failed rolls back instead of making it
+``done``.
 """
 
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,7 +51,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Max, Min, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
 from aldis.exceptions import ApplicationError
@@ -79,6 +97,10 @@ RESULT_MODELS = (
     ContractLine,
     AdjustmentLine,
 )
+
+
+class RunStopped(Exception):
+    """The run was marked failed (stale) while this worker was still computing it."""
 
 
 def current_month() -> date:
@@ -132,8 +154,9 @@ def month_run_request(*, month: date, actor: Any) -> MonthRun:
     """Request a new version of ``month`` (its first day) and return it, ``queued``.
 
     Raises ``ValidationError`` if ``month`` is not a first day or lies after next month, and
-    ``ApplicationError(code="run_in_progress")`` while a run of that month is queued or running.
-    In one transaction (the caller's, if any): the knowledge horizon read under the import lock,
+    ``ApplicationError(code="run_in_progress")`` while a run of that month is queued or running,
+    unless that run is stale: it is then marked failed first (``month_runs_fail_stale``) and the
+    request proceeds. In one transaction (the caller's, if any): the knowledge horizon read under the import lock,
     the parameters on the month's first day as known at it (stored as text), the run, and a
     ``run.request`` event. The task goes to Celery on commit; run eagerly (no broker), the run
     has executed by the time the outermost transaction commits (refresh the instance to see it).
@@ -143,6 +166,9 @@ def month_run_request(*, month: date, actor: Any) -> MonthRun:
     with transaction.atomic():
         horizon = knowledge_horizon()
         parameters = parameters_on(day=month, known_at_batch=horizon)
+        # A run whose worker died or whose task was lost would block the month for ever: asking
+        # again is the way out (no beat needed, as in the embedded mode).
+        month_runs_fail_stale(month=month)
         version = (MonthRun.objects.filter(month=month).aggregate(last=Max("version"))["last"] or 0) + 1
         try:
             # The constraint is the guard, not a read before: two requests cannot both win.
@@ -175,13 +201,72 @@ def month_run_request(*, month: date, actor: Any) -> MonthRun:
 def _enqueue(run_id: int) -> None:
     from eligibility.tasks import month_run_task
 
-    try:
-        month_run_task.delay(run_id)
-    except Exception as exc:
-        # No broker (or, run eagerly, an error outside the computation): a queued run that no
-        # worker will ever take would block the month, so it fails and the month stays open.
-        logger.error("month run %s not executed: %s", run_id, type(exc).__name__)
-        _fail(run_id, error=_error_text(exc), stage="enqueue")
+    # Interrupted while sending (or, run eagerly, before the computation): it fails too.
+    with _interruption_fails(run_id, stage="enqueue"):
+        try:
+            month_run_task.delay(run_id)
+        except Exception as exc:
+            # No broker (or, run eagerly, an error outside the computation): a queued run that no
+            # worker will ever take would block the month, so it fails and the month stays open.
+            logger.error("month run %s not executed: %s", run_id, type(exc).__name__)
+            _fail(run_id, error=_error_text(exc), stage="enqueue")
+
+
+# --- Stale runs: queued or running for longer than a run can take --------------------------------
+
+
+def stale_after() -> timedelta:
+    """``ALDIS_RUN_STALE_AFTER_MINUTES``: how long a run may stay queued, or running."""
+    return timedelta(minutes=settings.ALDIS_RUN_STALE_AFTER_MINUTES)
+
+
+def _stale(now: datetime) -> Q:
+    """Queued since requested, or running since started, for longer than ``stale_after()``."""
+    cutoff = now - stale_after()
+    return Q(status=RunStatus.QUEUED, requested_at__lt=cutoff) | Q(
+        Q(started_at__lt=cutoff) | Q(started_at__isnull=True, requested_at__lt=cutoff),
+        status=RunStatus.RUNNING,
+    )
+
+
+def _since(run: MonthRun) -> datetime:
+    return run.started_at if run.status == RunStatus.RUNNING and run.started_at else run.requested_at
+
+
+def month_run_is_stale(run: MonthRun, *, now: datetime | None = None) -> bool:
+    """Whether ``run`` as loaded is stale: queued since requested, or running since started, for
+    longer than ``ALDIS_RUN_STALE_AFTER_MINUTES``."""
+    return run.status in ACTIVE and _since(run) < (now or timezone.now()) - stale_after()
+
+
+def month_runs_fail_stale(*, month: date | None = None) -> list[MonthRun]:
+    """Mark every stale run (of ``month``, else of any month) failed and return those this call
+    failed: as any failure, audited ``run.failed`` (stage ``stale``) with its chunks' committed
+    rows deleted, and the previous done version stays in force.
+
+    Each is one conditional update that checks again that the run is active and stale: a run
+    that started or finished meanwhile is left alone, one being finished (its row held) is seen
+    done once the finish commits, and a worker still computing one it failed rolls back at its
+    finish (``_finish`` updates only a running run). In the caller's transaction, if any.
+    """
+    now = timezone.now()
+    stale = _stale(now)
+    runs = MonthRun.objects.filter(stale)
+    if month is not None:
+        runs = runs.filter(month=month)
+    minutes = settings.ALDIS_RUN_STALE_AFTER_MINUTES
+    failed = []
+    for run in runs.order_by("pk"):
+        since = timezone.localtime(_since(run))
+        error = (
+            f"stale: {run.status} since {since:%Y-%m-%d %H:%M %Z}, longer than a run can take "
+            f"({minutes} minutes, ALDIS_RUN_STALE_AFTER_MINUTES); its worker stopped or its task was lost"
+        )
+        marked, by_this_call = _fail_if(run.pk, error=error, stage="stale", where=stale)
+        if by_this_call:
+            logger.warning("month run %s (%s) was stale: marked failed", run.pk, marked)
+            failed.append(marked)
+    return failed
 
 
 @contextmanager
@@ -211,11 +296,21 @@ def _error_text(exc: BaseException) -> str:
 
 def _fail(run_id: int, *, error: str, stage: str) -> MonthRun:
     """Mark a queued or running run failed, audited; a run already finished is left as it is."""
+    return _fail_if(run_id, error=error, stage=stage)[0]
+
+
+def _fail_if(run_id: int, *, error: str, stage: str, where: Q | None = None) -> tuple[MonthRun, bool]:
+    """``_fail``, only if the run also meets ``where`` at the moment of the update; returns the run
+    and whether this call failed it. The committed rows of its chunks are deleted with it."""
     if not connection.in_atomic_block and connection.connection is not None and not connection.is_usable():
         connection.close()  # the computation broke the connection; the next query opens a new one
     with transaction.atomic():
-        failed = MonthRun.objects.filter(pk=run_id, status__in=ACTIVE).update(
-            status=RunStatus.FAILED, error=error, finished_at=timezone.now()
+        # One conditional UPDATE: it waits for a finish holding the row, then sees its status.
+        failed = (
+            MonthRun.objects.filter(where or Q(), pk=run_id, status__in=ACTIVE).update(
+                status=RunStatus.FAILED, error=error, finished_at=timezone.now()
+            )
+            > 0
         )
         run = MonthRun.objects.get(pk=run_id)
         if failed and run.chunks_total > 1:
@@ -232,7 +327,33 @@ def _fail(run_id: int, *, error: str, stage: str) -> MonthRun:
                     "error": error.split(":", 1)[0],  # the class: a message may name a person
                 },
             )
-    return run
+    return run, failed
+
+
+def month_run_fail(*, run_id: int, error: str, stage: str) -> MonthRun:
+    """Mark a queued or running run failed (``error``: what went wrong, class first), audited
+    ``run.failed`` with ``stage``; the committed rows of its chunks are deleted. A run already
+    done or failed is returned unchanged."""
+    return _fail(run_id, error=error[:ERROR_MAX], stage=stage)
+
+
+@contextmanager
+def _interruption_fails(run_id: int, *, stage: str) -> Iterator[None]:
+    """An interruption inside (Ctrl-C, ``SystemExit``: a ``BaseException`` that is no
+    ``Exception``) marks the run failed, then goes on. Without it the run would stay running,
+    and its month blocked, until it is stale."""
+    try:
+        yield
+    except Exception:
+        raise
+    except BaseException as exc:
+        detail = f" ({exc})" if str(exc) else ""
+        logger.error("month run %s interrupted: %s", run_id, type(exc).__name__)
+        try:
+            _fail(run_id, error=f"{type(exc).__name__}: interrupted{detail}"[:ERROR_MAX], stage=stage)
+        except Exception:  # the database is gone too: the run will be failed once stale
+            logger.exception("month run %s: could not mark the interrupted run failed", run_id)
+        raise
 
 
 def _discard_results(run: MonthRun) -> None:
@@ -259,20 +380,21 @@ def month_run_execute(*, run_id: int) -> MonthRun:
             return run  # another worker is executing it
         if run.status == RunStatus.RUNNING:
             return _fail(run_id, error="abandoned: the worker executing it stopped", stage="execute")
-        if not _start(run, chunks=1):
-            return run
-
-        try:
-            with transaction.atomic(durable=True):
-                scheme_p = _compute(run, chunk=None)
-                _finish(
-                    run,
-                    households=scheme_p.households,
-                    persons_without_address=scheme_p.persons_without_address,
-                )
-        except Exception as exc:
-            logger.error("month run %s (%s) failed: %s", run_id, run, type(exc).__name__)
-            return _fail(run_id, error=_error_text(exc), stage="execute")
+        # From here an interruption fails the run: the computation's rows roll back with it.
+        with _interruption_fails(run_id, stage="execute"):
+            if not _start(run, chunks=1):
+                return run
+            try:
+                with transaction.atomic(durable=True):
+                    scheme_p = _compute(run, chunk=None)
+                    _finish(
+                        run,
+                        households=scheme_p.households,
+                        persons_without_address=scheme_p.persons_without_address,
+                    )
+            except Exception as exc:
+                logger.error("month run %s (%s) failed: %s", run_id, run, type(exc).__name__)
+                return _fail(run_id, error=_error_text(exc), stage="execute")
     run.refresh_from_db()
     return run
 
@@ -318,7 +440,9 @@ def _finish(run: MonthRun, *, households: int, persons_without_address: int) -> 
         "objects": energy.objects,
         "addresses": energy.addresses,
     }
-    MonthRun.objects.filter(pk=run.pk).update(
+    # Only while it still runs: a run marked failed meanwhile (stale) must not come back done;
+    # raising rolls the whole computation back.
+    if not MonthRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
         energy_aid=energy_summary,
         status=RunStatus.DONE,
         finished_at=timezone.now(),
@@ -328,7 +452,8 @@ def _finish(run: MonthRun, *, households: int, persons_without_address: int) -> 
         entitled_households=summary.entitled_households,
         unattributed_households=summary.unattributed_households,
         total_eur=summary.total_eur,
-    )
+    ):
+        raise RunStopped(f"run {run.pk} is no longer running")
     audit_record(
         actor=RUNNER,
         action="run.done",

@@ -12,7 +12,7 @@ from aldis.exceptions import ApplicationError
 from audit.services import Actor
 from eligibility.models import MonthRun, RunStatus
 from eligibility.selectors import month_run_units
-from eligibility.services.runs import month_run_request
+from eligibility.services.runs import month_run_is_stale, month_run_request, month_runs_fail_stale
 
 MONTH = re.compile(r"(\d{4})-(\d{2})")
 POLL_SECONDS = 1.0
@@ -38,7 +38,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("month", help="the month, YYYY-MM")
         parser.add_argument(
-            "--wait", action="store_true", help="with a broker: follow the run until it has finished"
+            "--wait",
+            action="store_true",
+            help="with a broker: follow the run until it has finished (or is stale, and so failed)",
         )
 
     def handle(self, *args: Any, month: str, wait: bool, **options: Any) -> None:
@@ -65,7 +67,8 @@ class Command(BaseCommand):
         return f"Run {run.pk}, {run.month:%Y-%m} version {run.version}"
 
     def _follow(self, run: MonthRun, *, show: bool) -> MonthRun:
-        """Poll the run's row until it has finished, with a bar over its chunks."""
+        """Poll the run's row until it has finished, with a bar over its chunks. A run that turns
+        stale meanwhile (its worker was killed, its task lost) is marked failed: that ends it."""
         with tqdm(
             desc=f"{run.month:%Y-%m} v{run.version}", unit="chunk", file=self.stderr, disable=not show
         ) as bar:
@@ -78,6 +81,9 @@ class Command(BaseCommand):
                 bar.refresh()
                 if run.status in FINISHED:
                     return run
+                if month_run_is_stale(run):
+                    month_runs_fail_stale(month=run.month)
+                    continue  # failed now, or finished meanwhile: the next read says which
                 time.sleep(POLL_SECONDS)
 
     def _summary(self, run: MonthRun) -> None:

@@ -32,7 +32,7 @@ class FakeSummary:
 @dataclass
 class FakeComputation:
     calls: list[int] = field(default_factory=list)
-    error: Exception | None = None
+    error: BaseException | None = None
 
     def __call__(self, *, run: MonthRun, chunk: object = None, keep_members: bool = False) -> FakeSummary:
         self.calls.append(run.pk)

@@ -127,3 +127,18 @@ def test_auditors_see_nothing_here(auditor, computation):
     assert auditor.get(CHANGELIST).status_code == 403
     assert auditor.get(change_url(run)).status_code == 403
     assert auditor.get(START).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)  # the request commits: its run executes in-process at once
+def test_a_failed_runs_problem_is_shown(staff, computation):
+    computation.error = RuntimeError("boom")
+
+    response = staff.post(START, {"month": "2026-11"}, follow=True)
+
+    run = MonthRun.objects.get()
+    assert run.status == RunStatus.FAILED
+    assert [str(message) for message in response.context["messages"]] == [
+        "Run 2026-11 version 1 requested: Failed (the previous version stays in force): RuntimeError: boom."
+    ]
+    page = staff.get(change_url(run)).content.decode()
+    assert "RuntimeError: boom" in page

@@ -7,12 +7,17 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from celery import signature
+from celery.exceptions import ChordError
 from django.db import connection
+from django.utils import timezone
 
+from aldis.celery import app
+from audit.models import AuditEvent
 from audit.services import Actor
 from eligibility.models import (
     AdjustmentLine,
@@ -30,6 +35,15 @@ from eligibility.services.runs import (
     month_run_finish,
     month_run_request,
     month_run_start_chunked,
+    month_runs_fail_stale,
+    stale_after,
+)
+from eligibility.tasks import (
+    month_run_chord,
+    month_run_chunk_task,
+    month_run_fail_task,
+    month_run_finish_task,
+    month_run_task,
 )
 from fixtures.country import generate_country
 from fixtures.digest import run_content_digest
@@ -175,3 +189,99 @@ def test_the_whole_family_lands_in_exactly_one_chunk(registers):
     line = ContractLine.objects.get(run=run)
     assert (line.contract_no, str(line.amount_eur), str(line.balance_eur)) == ("C-1", "25.00", "25.00")
     assert sorted(MonthRunChunk.objects.filter(run=run).values_list("households", flat=True)) == [0, 0, 1]
+
+
+def test_the_chord_carries_an_error_callback_on_the_runs_queue():
+    shared = month_run_chord(41, 2, queue="runs")
+
+    assert [task.args for task in shared.tasks] == [(41, 0, 2), (41, 1, 2)]
+    assert {task.task for task in shared.tasks} == {month_run_chunk_task.name}
+    assert {task.options["queue"] for task in shared.tasks} == {"runs"}
+    assert (shared.body.task, shared.body.args, shared.body.options["queue"]) == (
+        month_run_finish_task.name,
+        (41,),
+        "runs",
+    )
+    [errback] = shared.body.options["link_error"]
+    assert errback == month_run_fail_task.si(41).set(queue="runs")
+    assert errback.immutable  # Celery sends it as a task of its own, with the run id only
+
+
+@pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")  # Celery's Redis backend
+def test_a_chunk_that_fails_in_its_worker_fails_the_run_through_the_chords_error_callback(registers):
+    family(registers)
+    before = month_run_execute(run_id=month_run_request(month=NOV_2026, actor=OPERATOR).pk)
+    run = month_run_request(month=NOV_2026, actor=OPERATOR)
+    assert month_run_start_chunked(run_id=run.pk, chunks=2)
+    assert month_run_chunk(run_id=run.pk, index=0, chunks=2) == "done"
+
+    # Chunk 1's task raised after its retries (or was killed at its hard time limit): the result
+    # backend, joining the chord, finds the failure and calls the body's error callbacks, as here.
+    body = signature(month_run_chord(run.pk, 2).body, app=app)
+    try:
+        raise ChordError("Dependency chunk-1 raised TimeLimitExceeded(1800)")
+    except ChordError as exc:  # as in the backend: it stores the failure from the current stack
+        app.backend.chord_error_from_stack(body, exc)
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert run.error.startswith("ChordError: a chunk or the finish of the run failed in its worker")
+    for model in (UnitDecision, HouseholdEntitlement, ContractLine, MonthRunChunk):
+        assert not model.objects.filter(run=run).exists(), model  # chunk 0's rows are gone
+    failed = AuditEvent.objects.get(action="run.failed")
+    assert failed.data == {"month": "2026-11", "version": 2, "stage": "chord", "error": "ChordError"}
+    assert month_run_finish(run_id=run.pk).status == RunStatus.FAILED
+    assert month_run_in_force(month=NOV_2026) == before
+    # Celery may call an error callback twice for one failure: the second changes nothing.
+    assert month_run_fail_task(run.pk) == RunStatus.FAILED
+    assert AuditEvent.objects.filter(action="run.failed").count() == 1
+
+
+def test_the_error_callback_leaves_a_finished_run_alone(registers):
+    family(registers)
+    run = chunked(month_run_request(month=NOV_2026, actor=OPERATOR), chunks=2)
+
+    assert month_run_fail_task(run.pk) == RunStatus.DONE
+    assert ContractLine.objects.filter(run=run).count() == 1
+
+
+def test_a_chord_that_cannot_be_sent_fails_the_run(registers, settings, monkeypatch):
+    settings.REDIS_URL, settings.ALDIS_RUN_CHUNKS = "redis://broker.invalid:6379/0", 2  # a shared run
+
+    class Unsendable:
+        def apply_async(self) -> None:
+            raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr("eligibility.tasks.month_run_chord", lambda *args, **kwargs: Unsendable())
+    run = month_run_request(month=NOV_2026, actor=OPERATOR)
+
+    assert month_run_task.delay(run.pk).get() == RunStatus.FAILED
+    run.refresh_from_db()
+    assert run.error == "ConnectionError: chord not sent: broker unreachable"
+    assert month_run_request(month=NOV_2026, actor=OPERATOR).version == 2
+
+
+def test_a_stale_chunked_run_is_failed_and_its_late_chunks_and_finish_change_nothing(registers):
+    family(registers)
+    before = month_run_execute(run_id=month_run_request(month=NOV_2026, actor=OPERATOR).pk)
+    run = month_run_request(month=NOV_2026, actor=OPERATOR)
+    assert month_run_start_chunked(run_id=run.pk, chunks=2)
+    assert month_run_chunk(run_id=run.pk, index=0, chunks=2) == "done"
+    # Chunk 1's worker was killed and its message lost: nothing more happens to the run.
+    MonthRun.objects.filter(pk=run.pk).update(
+        started_at=timezone.now() - stale_after() - timedelta(minutes=1)
+    )
+
+    assert [stale.pk for stale in month_runs_fail_stale()] == [run.pk]
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert run.error.startswith("stale: running since ")
+    for model in (UnitDecision, HouseholdEntitlement, ContractLine, MonthRunChunk):
+        assert not model.objects.filter(run=run).exists(), model
+    # The lost chunk comes back after all, then the finish: too late, the run stays failed.
+    assert month_run_chunk(run_id=run.pk, index=1, chunks=2) == "skipped"
+    assert month_run_finish(run_id=run.pk).status == RunStatus.FAILED
+    assert not MonthRunChunk.objects.filter(run=run).exists()
+    assert AuditEvent.objects.filter(action="run.done", target_id=str(run.pk)).count() == 0
+    assert month_run_in_force(month=NOV_2026) == before

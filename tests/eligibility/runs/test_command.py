@@ -4,13 +4,15 @@ run id, or follows the run with ``--wait``; a failed run exits non-zero with its
 These tests commit, as a command does: the request's task is sent when it commits.
 """
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from eligibility.models import MonthRun, RunStatus
-from eligibility.services.runs import month_run_execute
+from eligibility.services.runs import month_run_execute, stale_after
 from eligibility.tasks import month_run_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,3 +105,34 @@ def test_with_a_broker_wait_reports_a_failure(computation, monkeypatch):
 
     with pytest.raises(CommandError, match="failed: RuntimeError: boom"):
         run_month("2026-11", "--wait")
+
+
+def test_ctrl_c_in_process_fails_the_run_and_the_month_can_run_again(computation):
+    computation.error = KeyboardInterrupt()
+
+    with pytest.raises(KeyboardInterrupt):
+        run_month("2026-11")
+
+    run = MonthRun.objects.get()
+    assert (run.status, run.error) == (RunStatus.FAILED, "KeyboardInterrupt: interrupted")
+    computation.error = None
+    out, _ = run_month("2026-11")
+    assert "2026-11 version 2: done in " in out
+
+
+def test_with_a_broker_wait_stops_at_a_stale_run(computation, monkeypatch):
+    monkeypatch.setattr(month_run_task, "delay", lambda run_id: None)  # the task is lost
+    polls: list[float] = []
+
+    def time_passes(seconds: float) -> None:
+        polls.append(seconds)
+        assert len(polls) < 5, "still waiting for a stale run"
+        MonthRun.objects.update(requested_at=timezone.now() - stale_after() - timedelta(minutes=1))
+
+    monkeypatch.setattr("eligibility.management.commands.run_month.time.sleep", time_passes)
+
+    with pytest.raises(CommandError, match=r"2026-11 version 1 failed: stale: queued since "):
+        run_month("2026-11", "--wait")
+
+    assert MonthRun.objects.get().status == RunStatus.FAILED
+    assert len(polls) == 1

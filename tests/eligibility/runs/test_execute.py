@@ -1,17 +1,26 @@
 """``month_run_execute``: queued, running, then done with its summary or failed with nothing of its
 own visible; the newest done version stays in force; executing twice changes nothing."""
 
-from datetime import date
+import threading
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import Actor
 from eligibility.models import MonthRun, RunStatus, UnitDecision
 from eligibility.selectors import month_run_in_force, month_run_in_force_for_lists, month_run_units
-from eligibility.services.runs import month_run_execute, month_run_request
+from eligibility.services.runs import (
+    month_run_execute,
+    month_run_request,
+    month_runs_fail_stale,
+    stale_after,
+)
+from eligibility.services.scheme_e import scheme_e_compute
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +165,68 @@ def test_execute_refuses_an_outer_transaction(computation):
 
     with pytest.raises(RuntimeError), transaction.atomic():
         month_run_execute(run_id=run.pk)
+
+
+@pytest.mark.parametrize(
+    ("interruption", "error"),
+    [(KeyboardInterrupt(), "KeyboardInterrupt: interrupted"), (SystemExit(1), "SystemExit: interrupted (1)")],
+)
+def test_an_interruption_fails_the_run_and_the_month_stays_open(computation, interruption, error):
+    before = month_run_execute(run_id=queued().pk)
+    computation.error = interruption  # Ctrl-C (or an exit) half-way through the computation
+    run = queued()
+
+    with pytest.raises(type(interruption)):
+        month_run_execute(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert (run.status, run.error) == (RunStatus.FAILED, error)
+    assert run.finished_at is not None
+    assert not UnitDecision.objects.filter(run=run).exists()  # its rows rolled back
+    assert month_run_in_force(month=NOV) == before
+    failed = AuditEvent.objects.get(action="run.failed")
+    assert failed.data == {
+        "month": "2026-11",
+        "version": 2,
+        "stage": "execute",
+        "error": type(interruption).__name__,
+    }
+    computation.error = None
+    assert month_run_execute(run_id=queued().pk).status == RunStatus.DONE  # the month is open again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_failed_as_stale_while_it_computes_does_not_come_back_done(computation, monkeypatch):
+    """Another session (the beat's) fails the run as stale while this worker computes it; the
+    worker's finish, later, rolls back instead of marking it done."""
+    if connection.vendor != "postgresql":
+        pytest.skip("two sessions at once: PostgreSQL only (SQLite's writer holds the database)")
+    monkeypatch.setattr("eligibility.services.runs._enqueue", lambda run_id: None)  # this test executes it
+    run = queued()
+    failed_meanwhile: list[MonthRun] = []
+
+    def beat_meanwhile() -> None:
+        try:
+            MonthRun.objects.filter(pk=run.pk).update(
+                started_at=timezone.now() - stale_after() - timedelta(minutes=1)
+            )
+            failed_meanwhile.extend(month_runs_fail_stale())
+        finally:
+            connection.close()  # this thread's own connection
+
+    def scheme_e_then_the_beat(**kwargs: Any) -> None:
+        scheme_e_compute(**kwargs)
+        beat = threading.Thread(target=beat_meanwhile)
+        beat.start()
+        beat.join(timeout=60)
+
+    monkeypatch.setattr("eligibility.services.runs.scheme_e_compute", scheme_e_then_the_beat)
+
+    late = month_run_execute(run_id=run.pk)
+
+    assert [stale.pk for stale in failed_meanwhile] == [run.pk]
+    assert late.status == RunStatus.FAILED
+    assert late.error.startswith("stale: running since ")
+    assert not UnitDecision.objects.filter(run=run).exists()
+    assert not AuditEvent.objects.filter(action="run.done").exists()
+    assert AuditEvent.objects.get(action="run.failed").data["stage"] == "stale"

@@ -14,7 +14,7 @@ from audit.models import AuditEvent
 from audit.services import Actor
 from eligibility.models import MonthRun, RunStatus
 from eligibility.services import parameter_value_set
-from eligibility.services.runs import knowledge_horizon, month_run_request
+from eligibility.services.runs import knowledge_horizon, month_run_request, stale_after
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +201,84 @@ def test_a_task_that_cannot_be_sent_fails_the_run(computation, executed, monkeyp
     assert run.error == "ConnectionError: broker unreachable"
     assert AuditEvent.objects.get(action="run.failed").data["stage"] == "enqueue"
     assert month_run_request(month=NOV, actor=OPERATOR).version == 2  # the month is not blocked
+
+
+def aged(run: MonthRun, status: str, age: timedelta) -> None:
+    """``run`` in ``status`` since ``age`` ago: requested then if queued, started then if running."""
+    since = timezone.now() - age
+    MonthRun.objects.filter(pk=run.pk).update(
+        status=status,
+        requested_at=since - timedelta(minutes=5) if status == RunStatus.RUNNING else since,
+        started_at=since if status == RunStatus.RUNNING else None,
+    )
+
+
+@pytest.mark.parametrize("status", [RunStatus.QUEUED, RunStatus.RUNNING])
+def test_a_stale_run_is_failed_by_the_next_request_which_proceeds(computation, settings, status):
+    stuck = month_run_request(month=NOV, actor=OPERATOR)
+    aged(stuck, status, stale_after() + timedelta(minutes=1))  # its worker was killed, its task lost
+
+    again = month_run_request(month=NOV, actor=OPERATOR)
+
+    assert (again.version, again.status) == (2, RunStatus.QUEUED)
+    stuck.refresh_from_db()
+    assert stuck.status == RunStatus.FAILED
+    assert stuck.error.startswith(f"stale: {status} since ")
+    minutes = settings.ALDIS_RUN_STALE_AFTER_MINUTES
+    assert f"longer than a run can take ({minutes} minutes, ALDIS_RUN_STALE_AFTER_MINUTES)" in stuck.error
+    assert stuck.finished_at is not None
+    failed = AuditEvent.objects.get(action="run.failed")
+    assert (failed.actor_type, failed.actor_id, failed.target_id) == ("system", "month-run", str(stuck.pk))
+    assert failed.data == {"month": "2026-11", "version": 1, "stage": "stale", "error": "stale"}
+
+
+@pytest.mark.parametrize("status", [RunStatus.QUEUED, RunStatus.RUNNING])
+def test_a_run_not_yet_stale_still_blocks_the_month(computation, status):
+    young = month_run_request(month=NOV, actor=OPERATOR)
+    aged(young, status, stale_after() - timedelta(minutes=1))
+
+    with pytest.raises(ApplicationError) as refused:
+        month_run_request(month=NOV, actor=OPERATOR)
+
+    assert refused.value.code == "run_in_progress"
+    young.refresh_from_db()
+    assert (young.status, young.error) == (status, "")
+    assert not AuditEvent.objects.filter(action="run.failed").exists()
+
+
+def test_the_staleness_limit_is_a_setting(computation, settings):
+    settings.ALDIS_RUN_STALE_AFTER_MINUTES = 180
+    run = month_run_request(month=NOV, actor=OPERATOR)
+    aged(run, RunStatus.RUNNING, timedelta(minutes=179))
+
+    with pytest.raises(ApplicationError):
+        month_run_request(month=NOV, actor=OPERATOR)
+    aged(run, RunStatus.RUNNING, timedelta(minutes=181))
+    assert month_run_request(month=NOV, actor=OPERATOR).version == 2
+
+
+def test_the_default_is_derived_from_the_tasks_hard_time_limits():
+    from eligibility.limits import stale_after_minutes
+    from eligibility.tasks import month_run_chunk_task, month_run_finish_task, month_run_task
+
+    assert stale_after_minutes(1) == 2 * month_run_task.time_limit // 60 == 60
+    assert stale_after_minutes(4) * 60 == 2 * (
+        month_run_task.time_limit + 4 * month_run_chunk_task.time_limit + month_run_finish_task.time_limit
+    )
+
+
+def test_an_interruption_while_the_task_is_sent_fails_the_run(computation, executed, monkeypatch):
+    from eligibility.tasks import month_run_task
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(month_run_task, "delay", interrupted)
+
+    with pytest.raises(KeyboardInterrupt), executed():
+        run = month_run_request(month=NOV, actor=OPERATOR)
+
+    run.refresh_from_db()
+    assert (run.status, run.error) == (RunStatus.FAILED, "KeyboardInterrupt: interrupted")
+    assert AuditEvent.objects.get(action="run.failed").data["stage"] == "enqueue"
+    assert month_run_request(month=NOV, actor=OPERATOR).version == 2

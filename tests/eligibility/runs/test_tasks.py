@@ -2,17 +2,18 @@
 the task that executes a run (eagerly here; ``test_real_worker`` sends one through Redis)."""
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from celery.schedules import crontab
+from django.utils import timezone
 
 from aldis.celery import app
 from audit.models import AuditEvent
 from audit.services import Actor
 from eligibility.models import MonthRun, RunStatus
-from eligibility.services.runs import month_run_request
-from eligibility.tasks import month_run_scheduled, month_run_task
+from eligibility.services.runs import month_run_request, stale_after
+from eligibility.tasks import month_run_scheduled, month_run_task, month_runs_fail_stale_task
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +71,45 @@ def test_the_task_executes_the_run(computation):
 
     assert month_run_task.delay(run.pk).get() == RunStatus.DONE
     assert computation.calls == [run.pk]
+
+
+def test_beat_fails_stale_runs_every_ten_minutes():
+    entry = app.conf.beat_schedule["month-run-stale"]
+
+    assert entry["task"] == month_runs_fail_stale_task.name == "eligibility.tasks.month_runs_fail_stale_task"
+    assert entry["schedule"] == crontab(minute="*/10")
+
+
+def test_the_periodic_task_fails_stale_runs_only(computation):
+    now = timezone.now()
+    old, young = now - stale_after() - timedelta(minutes=1), now - stale_after() + timedelta(minutes=1)
+
+    def run(month: int, **state: object) -> MonthRun:
+        requested = month_run_request(month=date(2026, month, 1), actor=OPERATOR)  # not sent: queued
+        MonthRun.objects.filter(pk=requested.pk).update(**state)
+        return requested
+
+    stale_running = run(8, status=RunStatus.RUNNING, requested_at=old, started_at=old)
+    stale_queued = run(9, requested_at=old)
+    started_lately = run(
+        10, status=RunStatus.RUNNING, requested_at=old, started_at=young
+    )  # waited, now works
+    queued_lately = run(11, requested_at=young)
+    long_done = run(12, status=RunStatus.DONE, requested_at=old, started_at=old, finished_at=old)
+
+    assert month_runs_fail_stale_task.delay().get() == [stale_running.pk, stale_queued.pk]
+
+    statuses = dict(MonthRun.objects.values_list("pk", "status"))
+    assert statuses == {
+        stale_running.pk: RunStatus.FAILED,
+        stale_queued.pk: RunStatus.FAILED,
+        started_lately.pk: RunStatus.RUNNING,
+        queued_lately.pk: RunStatus.QUEUED,
+        long_done.pk: RunStatus.DONE,
+    }
+    failed = AuditEvent.objects.filter(action="run.failed").order_by("seq")
+    assert [(event.target_id, event.data["stage"]) for event in failed] == [
+        (str(stale_running.pk), "stale"),
+        (str(stale_queued.pk), "stale"),
+    ]
+    assert month_runs_fail_stale_task.delay().get() == []  # nothing twice
