@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import formats
 
+from aldis.organisations.roles import ROLE_PERMISSIONS
 from audit.models import AuditEvent
 from audit.services import Actor
 from eligibility.models import MonthRun, RunStatus
@@ -129,8 +131,20 @@ def test_auditors_see_nothing_here(auditor, computation):
     assert auditor.get(START).status_code == 403
 
 
+@pytest.fixture
+def roles_after_a_flush(transactional_db: None) -> None:
+    """A transactional test empties every table as it ends, the roles' groups too (a data
+    migration made them; post_migrate makes the permissions again, not the groups)."""
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        labels = [name.split(".") for name in names]
+        group.permissions.set(
+            [Permission.objects.get(content_type__app_label=app, codename=code) for app, code in labels]
+        )
+
+
 @pytest.mark.django_db(transaction=True)  # the request commits: its run executes in-process at once
-def test_a_failed_runs_problem_is_shown(staff, computation):
+def test_a_failed_runs_problem_is_shown(roles_after_a_flush, staff, computation):
     computation.error = RuntimeError("boom")
 
     response = staff.post(START, {"month": "2026-11"}, follow=True)
