@@ -206,7 +206,7 @@ class MonthRunAdmin(admin.ModelAdmin):
         (None, {"fields": ("month", "version", "status", "in_force", "error")}),
         ("Progress", {"fields": ("progress", "requested_by", "requested_at", "started_at", "finished_at")}),
         ("Summary", {"fields": SUMMARY_FIELDS}),
-        ("What it read", {"fields": ("knowledge_batch", "parameters_table")}),
+        ("What it read", {"fields": ("knowledge_batch", "parameters_table", "credited_runs")}),
     )
     readonly_fields = (
         "month",
@@ -222,6 +222,7 @@ class MonthRunAdmin(admin.ModelAdmin):
         *SUMMARY_FIELDS,
         "knowledge_batch",
         "parameters_table",
+        "credited_runs",
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MonthRun]:

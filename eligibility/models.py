@@ -79,6 +79,16 @@ class MonthRun(models.Model):
         blank=True,
         help_text="Scheme E: households, eligible, sanctioned, objects and addresses",
     )
+    # What the run's credited balances read (``eligibility.services.lines``): each earlier month of
+    # the year that had a version in force when the run started, "YYYY-MM" to that run's id. Set
+    # once, before any contract line is written, and read by every chunk; a list compares it with
+    # the versions in force now to correct the balances (``compensation.selectors``). NULL for runs
+    # computed before it existed: no correction is known for them.
+    credited_runs = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="the in-force run of each earlier month of the year that the balances read (YYYY-MM: run id)",
+    )
     # Kept by the retention purge (``eligibility.services.retention``) before the run's rows go:
     # ``month_totals`` with amounts as two-decimal strings. Empty (NULL) until then.
     statistics = models.JSONField(

@@ -1,6 +1,7 @@
 """Reads of the dated parameters (the whole table on a day, as known now or at a batch) and of the
 monthly runs (the version in force, a run's units)."""
 
+import json
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -126,18 +127,24 @@ class ListRun(NamedTuple):
 def month_run_in_force_for_lists(*, month: date) -> ListRun | None:
     """``month_run_in_force`` as every party's list request reads it: the same row through a
     plain cursor, because the ORM would spend three times as long composing the query as the
-    database spends answering it. The run has its id, month and version; any other field loads
-    when first used."""
+    database spends answering it. The run has its id, month, version and ``credited_runs`` (the
+    balances need it); any other field loads when first used."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, version, statistics IS NOT NULL FROM eligibility_monthrun "
+            "SELECT id, version, statistics IS NOT NULL, credited_runs FROM eligibility_monthrun "
             "WHERE month = %s AND status = %s ORDER BY version DESC LIMIT 1",
             [month, RunStatus.DONE.value],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    run = MonthRun.from_db(connection.alias, ["id", "month", "version"], [row[0], month, row[1]])
+    # The drivers hand JSON over as text here (Django decodes it only for the ORM's own reads).
+    credited = json.loads(row[3]) if isinstance(row[3], (str, bytes)) else row[3]
+    run = MonthRun.from_db(
+        connection.alias,
+        ["id", "month", "version", "credited_runs"],
+        [row[0], month, row[1], credited],
+    )
     return ListRun(run=run, rows_purged=bool(row[2]))
 
 
@@ -150,6 +157,34 @@ def month_runs_in_force(*, months_from: date, months_before: date) -> dict[date,
         if month not in newest or version > newest[month][1]:
             newest[month] = (pk, version)
     return {month: pk for month, (pk, _) in newest.items()}
+
+
+def month_key(month: date) -> str:
+    """A month as the keys of ``MonthRun.credited_runs`` write it: ``YYYY-MM``."""
+    return f"{month:%Y-%m}"
+
+
+def credited_runs_in_force(*, month: date) -> dict[str, int]:
+    """The runs a balance of ``month`` (its first day) credits now: each month of its year before
+    it that has a version in force, as ``YYYY-MM`` to that run's id (``MonthRun.credited_runs``
+    holds the same map as it was when a run started). January has none, and costs no query.
+
+    Every request for a traders' list reads it (its ETag), so it goes through a plain cursor as
+    ``month_run_in_force_for_lists`` does: the same rows as ``month_runs_in_force``."""
+    if month.month == 1:
+        return {}
+    newest: dict[str, tuple[int, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, month, version FROM eligibility_monthrun WHERE month >= %s AND month < %s "
+            "AND status = %s",
+            [month.replace(month=1), month, RunStatus.DONE.value],
+        )
+        for pk, earlier, version in cursor.fetchall():
+            key = str(earlier)[:7]  # a date, or its ISO text (SQLite's driver)
+            if key not in newest or version > newest[key][1]:
+                newest[key] = (pk, version)
+    return {key: pk for key, (pk, _) in sorted(newest.items())}
 
 
 def month_run_units(*, run: MonthRun) -> dict[str, int]:

@@ -380,19 +380,26 @@ def _money(value: Any) -> Decimal | None:
 
 
 def recipient_balance(
-    *, run: MonthRun, trader_id: int, contract_no: str, sub_user_id: int | None
+    *,
+    run: MonthRun,
+    trader_id: int,
+    contract_no: str,
+    sub_user_id: int | None,
+    in_force: dict[str, int] | None = None,
 ) -> tuple[Decimal | None, str | None]:
     """The balance of one recipient's contract line in ``run`` and which one it is: ``available``
-    (credited in the year up to the month, less what the trader reported applied; from
-    ``compensation.selectors``) or, where compensation is not installed, ``credited``.
-    ``(None, None)`` when the run has no line for the recipient (lines not computed)."""
+    (credited in the year up to the month, with the earlier months' versions in force now, less
+    what the trader reported applied; from ``compensation.selectors``) or, where compensation is
+    not installed, ``credited``. ``(None, None)`` when the run has no line for the recipient
+    (lines not computed). ``in_force``: the earlier months' versions in force, when the caller
+    knows them (``eligibility.selectors.credited_runs_in_force``), else read here."""
     lines = ContractLine.objects.filter(run=run, trader_id=trader_id)
     try:
         from compensation.selectors import contract_lines_with_available
     except ImportError:  # pragma: no cover - compensation is part of the project
         kind = "credited"
     else:
-        lines = contract_lines_with_available(run=run, trader_id=trader_id)
+        lines = contract_lines_with_available(run=run, trader_id=trader_id, in_force=in_force)
         kind = "available"
     line = lines.filter(contract_no=contract_no, sub_user_id=sub_user_id).first()
     if line is None:
@@ -401,8 +408,8 @@ def recipient_balance(
     return Decimal(str(value)).quantize(Decimal("0.01")), kind
 
 
-def _person_month(*, person: Person, run: MonthRun) -> dict[str, Any]:
-    """One month of ``person_status`` from its run in force."""
+def _person_month(*, person: Person, run: MonthRun, in_force: dict[str, int] | None = None) -> dict[str, Any]:
+    """One month of ``person_status`` from its run in force (``in_force``: as ``recipient_balance``)."""
     address_id, source = eligibility_selectors.person_household_on(person=person, run=run)
     month: dict[str, Any] = {
         "month": run.month,
@@ -453,6 +460,7 @@ def _person_month(*, person: Person, run: MonthRun) -> dict[str, Any]:
                     trader_id=contract.trader_id,
                     contract_no=contract.contract_no,
                     sub_user_id=entitlement.sub_user_id,
+                    in_force=in_force,
                 )
             else:
                 month["unattributed"] = {"reason": entitlement.unattributed_reason}
@@ -510,6 +518,16 @@ def runs_in_force_kept(*, today: date | None = None) -> list[MonthRun]:
     return list(runs.values())
 
 
+def _earlier_in_force(run: MonthRun, runs: list[MonthRun], *, oldest: date) -> dict[str, int] | None:
+    """The versions in force of the months of ``run``'s year before it, from ``runs`` (the page's
+    runs in force, which hold every such month when the year is kept whole); None when the
+    year starts before the oldest month kept (the balance then reads them itself)."""
+    year_start = run.month.replace(month=1)
+    if year_start < oldest:
+        return None
+    return {eligibility_selectors.month_key(r.month): r.pk for r in runs if year_start <= r.month < run.month}
+
+
 def person_status(*, person: Person, today: date | None = None) -> dict[str, Any]:
     """Everything ``person`` sees about themself, as plain data (dicts, Decimals, dates, keys).
 
@@ -526,7 +544,11 @@ def person_status(*, person: Person, today: date | None = None) -> dict[str, Any
     today = today or riga_today()
     current = today.replace(day=1)
     oldest = oldest_month_kept(today=today)
-    months = [_person_month(person=person, run=run) for run in runs_in_force_kept(today=today)]
+    runs = runs_in_force_kept(today=today)
+    months = [
+        _person_month(person=person, run=run, in_force=_earlier_in_force(run, runs, oldest=oldest))
+        for run in runs
+    ]
     upcoming = next_run_month(today=today)
     refusal = (
         ServiceRefusal.objects.filter(person=person)

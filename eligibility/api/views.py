@@ -6,8 +6,8 @@ simply not there. JSON is keyset-paginated (``next``, ``results``; ``?page_size=
 with a signed cursor that pins the version; ``Accept: text/csv`` (or ``?format=csv``) streams the
 whole list of the version in force. The traders' lists also take ``?version=N``, any done version
 of the month (a trader catching up on the versions it did not pull). Each answer carries a weak
-``ETag`` (the version, and for eligible contracts the trader's newest accepted applied line, which
-moves the balances) and honours ``If-None-Match`` (304). Because the ETag names everything a page
+``ETag`` (the version, and for eligible contracts what moves the balances: the trader's newest
+accepted applied line, and the version in force of each earlier month of the year) and honours ``If-None-Match`` (304). Because the ETag names everything a page
 depends on, a rendered first page is kept under it in the process (the ``pages`` cache,
 ``ALDIS_PAGE_CACHE_SECONDS``).
 
@@ -44,6 +44,7 @@ from compensation.selectors import contract_lines_with_available, latest_accepte
 from eligibility.api import serializers as out
 from eligibility.models import MonthRun
 from eligibility.selectors import (
+    credited_runs_in_force,
     party_eligible_objects,
     territory_eligible_addresses,
     trader_adjustment_lines,
@@ -310,12 +311,27 @@ class EligibleContractsListApi(MonthListApi):
     json_values = ("amount_eur", "available_eur", "categories")
     csv_header = ("contract_no", "sub_user_code", "amount_eur", "balance_eur", "categories", "version")
     csv_values = ("contract_no", "sub_user_code", "amount_text", "available_text", "categories_csv")
+    _in_force: tuple[int, dict[str, int]] | None = None  # per request: a view instance is one request
 
     def rows(self, *, run: MonthRun, organisation: Organisation) -> QuerySet[Any]:
-        return contract_lines_with_available(run=run, trader_id=organisation.pk)
+        return contract_lines_with_available(
+            run=run, trader_id=organisation.pk, in_force=self._credited_in_force(run)
+        )
 
     def etag_parts(self, *, run: MonthRun, organisation: Organisation) -> list[Any]:
-        return [run.pk, latest_accepted_applied_id(trader_id=organisation.pk, month=run.month)]
+        # The balances also move when an earlier month of the year gets a new version in force.
+        return [
+            run.pk,
+            latest_accepted_applied_id(trader_id=organisation.pk, month=run.month),
+            sorted(self._credited_in_force(run).items()),
+        ]
+
+    def _credited_in_force(self, run: MonthRun) -> dict[str, int]:
+        """The earlier months' versions in force (``credited_runs_in_force``), read once per
+        request: the ETag and the rows must agree."""
+        if self._in_force is None or self._in_force[0] != run.pk:
+            self._in_force = (run.pk, credited_runs_in_force(month=run.month))
+        return self._in_force[1]
 
     def json_row(self, row: dict[str, Any], run: MonthRun) -> dict[str, Any]:
         return {

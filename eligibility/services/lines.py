@@ -14,6 +14,11 @@ Choices where DOMAIN leaves a detail open (rules of this system, version 1):
   with the lowest personal code who chose that contract and holds an accepted sub-user
   application for it, so that two such households of one building contract stay two recipients;
 * the sub-user's code is the person's personal code when the run is computed, kept on the line;
+* the earlier months a run credits are fixed once, when it starts (``MonthRun.credited_runs``:
+  the version of each month of the year before M in force then), and every chunk of a shared run
+  reads that map: all its balances rest on the same versions. A month re-run (or computed for
+  the first time) after that is not in M's stored balances; the lists correct them when they are
+  read (``compensation.selectors``), so no stored line is ever rewritten;
 * a re-run is compared with the month's previous in-force version (its newest done run); a
   previous version computed before contract lines existed has none, so every recipient of the
   re-run shows as new.
@@ -27,7 +32,7 @@ from django.db.models import Sum
 
 from aldis.money import eur
 from eligibility.models import AdjustmentLine, ContractLine, MonthRun, RunStatus
-from eligibility.selectors import month_runs_in_force
+from eligibility.selectors import credited_runs_in_force
 from eligibility.services.scheme_p import Chunk, RunSql, dated, known
 
 BATCH_SIZE = 5000
@@ -93,24 +98,41 @@ def _amounts(run_ids: list[int]) -> dict[Recipient, Decimal]:
     return {(r["trader_id"], r["contract_no"], r["sub_user_id"]): eur(r["total"]) for r in rows}
 
 
+def credited_runs_fix(run: MonthRun) -> dict[str, int]:
+    """The earlier runs ``run``'s balances credit (``MonthRun.credited_runs``, ``YYYY-MM`` to run
+    id): the map stored on the run, which the start of a run stores before any chunk computes
+    (``runs._start``). A run without one (computed outside ``runs``) gets the versions in force
+    now, stored once: a conditional update, so that of two callers the second reads the first's
+    map. In the caller's transaction."""
+    credited = run.credited_runs
+    if credited is None:
+        MonthRun.objects.filter(pk=run.pk, credited_runs__isnull=True).update(
+            credited_runs=credited_runs_in_force(month=run.month)
+        )
+        stored = MonthRun.objects.values_list("credited_runs", flat=True).get(pk=run.pk)
+        credited = run.credited_runs = stored or {}  # stored by this call or by another one
+    return {month: int(pk) for month, pk in credited.items()}
+
+
 def contract_lines_compute(*, run: MonthRun, chunk: Chunk | None = None) -> ContractLinesSummary:
     """Write ``run``'s contract lines (the caller then writes the adjustments once the whole run
     is written: ``adjustment_lines_compute``).
 
     ``ContractLine``: one per attributed household (``HouseholdEntitlement`` with a contract; of
     ``chunk``'s households only, when given), its recipient, the household's amount and its
-    granted units per category, from one grouped query. ``balance_eur`` is what has been
-    credited to the recipient and is available: the sum of its amounts in the in-force runs of
-    the months of the same calendar year before M, plus this run's amount; January starts from
-    zero (the balance lapses on 31 December). Amounts that traders report as applied are not
-    part of this figure: they are recorded separately, and the available balance then becomes
-    this credited sum minus what was applied (``compensation.selectors``).
+    granted units per category, from one grouped query. ``balance_eur`` is what had been
+    credited to the recipient when the run started: the sum of its amounts in the runs of
+    ``run.credited_runs`` (the in-force run of each month of the same calendar year before M, as
+    it was then; ``credited_runs_fix``), plus this run's amount; January starts from zero (the
+    balance lapses on 31 December). Amounts that traders report as applied are not part of this
+    figure: they are recorded separately, and the available balance then becomes this credited
+    sum, corrected for the earlier months whose version in force has changed since, minus what
+    was applied (``compensation.selectors``).
 
     Runs in the caller's transaction; writes with ``bulk_create`` (no per-row queries).
     """
     sql = RunSql(run, chunk)
-    year_start = run.month.replace(month=1)
-    credited = _amounts(list(month_runs_in_force(months_from=year_start, months_before=run.month).values()))
+    credited = _amounts(list(credited_runs_fix(run).values()))
 
     lines: list[ContractLine] = []
     for row in _grouped_rows(sql):

@@ -72,7 +72,7 @@ from eligibility.models import (
     RunStatus,
     UnitDecision,
 )
-from eligibility.selectors import parameters_on
+from eligibility.selectors import credited_runs_in_force, parameters_on
 from eligibility.services.lines import adjustment_lines_compute, contract_lines_compute
 from eligibility.services.scheme_e import scheme_e_compute, scheme_e_summary
 from eligibility.services.scheme_p import Chunk, RunSql, SchemePSummary, scheme_p_compute, scheme_p_totals
@@ -400,10 +400,17 @@ def month_run_execute(*, run_id: int) -> MonthRun:
 
 
 def _start(run: MonthRun, *, chunks: int) -> bool:
-    """queued -> running (committed, audited); False if the run was not queued."""
+    """queued -> running (committed, audited); False if the run was not queued.
+
+    The start also fixes the earlier runs the balances credit (``credited_runs``: the version of
+    each earlier month of the year in force now), so that every chunk reads the same map."""
     with transaction.atomic(durable=True):
         started = MonthRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
-            status=RunStatus.RUNNING, started_at=timezone.now(), chunks_total=chunks, chunks_done=0
+            status=RunStatus.RUNNING,
+            started_at=timezone.now(),
+            chunks_total=chunks,
+            chunks_done=0,
+            credited_runs=credited_runs_in_force(month=run.month),
         )
         run.refresh_from_db()
         if not started:
