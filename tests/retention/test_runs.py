@@ -29,7 +29,7 @@ from tests.eligibility.scheme_p.conftest import (
     MUNICIPALITY_CODE,
     TRADER_A_ORG,
     resident,
-    run_month,
+    run_month_with,
 )
 from tests.retention.conftest import NOV_2024, OCT_2024, address, code, month_run, purge
 
@@ -70,14 +70,7 @@ def world(registers) -> None:
 
 def compute(month: date) -> MonthRun:
     """Scheme P and the lines for ``month``, as a done run."""
-    run = run_month(month).run
-    run.status = RunStatus.RUNNING
-    run.save(update_fields=["status"])
-    contract_lines_compute(run=run)
-    adjustment_lines_compute(run=run)
-    run.status = RunStatus.DONE
-    run.save(update_fields=["status"])
-    return run
+    return run_month_with(month, contract_lines_compute, adjustment_lines_compute)
 
 
 def rows(run: MonthRun) -> tuple[int, int, int, int]:

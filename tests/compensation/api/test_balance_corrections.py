@@ -27,7 +27,7 @@ from tests.eligibility.api.conftest import (
     token_client,
     url,
 )
-from tests.eligibility.scheme_p.conftest import person, run_month
+from tests.eligibility.scheme_p.conftest import person, run_month_with
 
 LIST = url("eligible-contracts")
 
@@ -48,14 +48,7 @@ def compute_as_known_before_the_relations(month: date) -> MonthRun:
     """``compute``, as known before the relations register came: no large family (and, known
     before the statuses and contracts too, no recipient at all)."""
     before = FeedBatch.objects.filter(feed="relations").earliest("pk").pk - 1
-    run = run_month(month, known_at=before).run
-    run.status = RunStatus.RUNNING
-    run.save(update_fields=["status"])
-    contract_lines_compute(run=run)
-    adjustment_lines_compute(run=run)
-    run.status = RunStatus.DONE
-    run.save(update_fields=["status"])
-    return run
+    return run_month_with(month, contract_lines_compute, adjustment_lines_compute, known_at=before)
 
 
 @pytest.fixture

@@ -17,7 +17,13 @@ from eligibility.models import ContractLine, MonthRun, RunStatus
 from eligibility.services.lines import contract_lines_compute
 from households.models import Address, Person, PersonCode
 from tests.compensation.statements.conftest import staff_user
-from tests.eligibility.scheme_p.conftest import FLAT_1, TRADER_A_ORG, code, resident, run_month
+from tests.eligibility.scheme_p.conftest import (
+    FLAT_1,
+    TRADER_A_ORG,
+    code,
+    resident,
+    run_month_with,
+)
 from tests.organisations.factories import OrganisationFactory
 
 JAN = date(2027, 1, 1)
@@ -41,14 +47,7 @@ def family(registers) -> None:
 
 def compute(month: date) -> MonthRun:
     """Scheme P, the lines and the recovery items of ``month``, as the run does them, then done."""
-    run = run_month(month).run
-    run.status = RunStatus.RUNNING
-    run.save(update_fields=["status"])
-    contract_lines_compute(run=run)
-    recovery_items_compute(run=run)
-    run.status = RunStatus.DONE
-    run.save(update_fields=["status"])
-    return run
+    return run_month_with(month, contract_lines_compute, recovery_items_compute)
 
 
 def apply(

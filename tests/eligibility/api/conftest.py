@@ -16,7 +16,7 @@ from datetime import date
 from rest_framework.test import APIClient
 
 from aldis.organisations.models import Organisation
-from eligibility.models import MonthRun, RunStatus
+from eligibility.models import MonthRun
 from eligibility.services.lines import adjustment_lines_compute, contract_lines_compute
 from tests.eligibility.scheme_e.conftest import country  # noqa: F401  (the fixture)
 from tests.eligibility.scheme_p.conftest import (
@@ -28,7 +28,7 @@ from tests.eligibility.scheme_p.conftest import (
     code,
     registers,  # noqa: F401  (the fixture)
     resident,
-    run_month,
+    run_month_with,
 )
 from tests.feeds.conftest import write_csv  # noqa: F401  (a fixture the country needs)
 from tests.organisations.factories import api_client_with_token
@@ -77,14 +77,7 @@ def family(registers) -> None:  # noqa: F811
 
 def compute(month: date) -> MonthRun:
     """Scheme P, the lines and the adjustments for ``month``, as a done run (the next version of the month)."""
-    run = run_month(month).run
-    run.status = RunStatus.RUNNING
-    run.save(update_fields=["status"])
-    contract_lines_compute(run=run)
-    adjustment_lines_compute(run=run)
-    run.status = RunStatus.DONE
-    run.save(update_fields=["status"])
-    return run
+    return run_month_with(month, contract_lines_compute, adjustment_lines_compute)
 
 
 Url = Callable[..., str]

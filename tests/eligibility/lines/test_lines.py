@@ -22,6 +22,7 @@ from tests.eligibility.scheme_p.conftest import (
     person,
     resident,
     run_month,
+    run_month_with,
 )
 
 OCT_2026 = date(2026, 10, 1)
@@ -63,14 +64,7 @@ def family(registers, *, tenants: bool = False) -> None:
 
 def compute(month: date) -> MonthRun:
     """Scheme P and the lines for ``month``, as a done run (the next version of the month)."""
-    run = run_month(month).run
-    run.status = RunStatus.RUNNING
-    run.save(update_fields=["status"])
-    contract_lines_compute(run=run)
-    adjustment_lines_compute(run=run)
-    run.status = RunStatus.DONE
-    run.save(update_fields=["status"])
-    return run
+    return run_month_with(month, contract_lines_compute, adjustment_lines_compute)
 
 
 def lines(run: MonthRun) -> list[tuple[str, str, Decimal, Decimal, list[dict[str, object]]]]:

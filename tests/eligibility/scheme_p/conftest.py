@@ -6,7 +6,7 @@ person-level choices made with the ORM, and ``run_month`` to compute one month.
 Every test writes its amounts out by hand; nothing here computes an amount.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -365,6 +365,19 @@ def run_month(month: date, *, known_at: int | None = None) -> Month:
     run.status = "done"
     run.save(update_fields=["status"])
     return Month(run=run, summary=summary)
+
+
+def run_month_with(month: date, *steps: Callable[..., Any], known_at: int | None = None) -> MonthRun:
+    """``run_month``, then each of ``steps(run=run)`` while the run is running (the contract
+    lines, the adjustments, the recovery items: as the run executes them), then done."""
+    run = run_month(month, known_at=known_at).run
+    run.status = "running"
+    run.save(update_fields=["status"])
+    for step in steps:
+        step(run=run)
+    run.status = "done"
+    run.save(update_fields=["status"])
+    return run
 
 
 @pytest.fixture

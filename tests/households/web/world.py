@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from eligibility.models import EnergyAidDecision, MonthRun, RunStatus
+from eligibility.models import EnergyAidDecision, MonthRun
 from eligibility.services.lines import contract_lines_compute
 from households import selectors
 from households.auth import PERSON_SESSION_KEY
@@ -34,7 +34,7 @@ from tests.eligibility.scheme_p.conftest import (
     code,
     person,
     resident,
-    run_month,
+    run_month_with,
 )
 
 TODAY = date(2026, 11, 20)
@@ -49,13 +49,7 @@ STRANGER = code(900)  # a valid code nobody has
 
 def compute(month: date) -> MonthRun:
     """Scheme P and the contract lines for ``month``, as a done run."""
-    run = run_month(month).run
-    run.status = RunStatus.RUNNING
-    run.save(update_fields=["status"])
-    contract_lines_compute(run=run)
-    run.status = RunStatus.DONE
-    run.save(update_fields=["status"])
-    return run
+    return run_month_with(month, contract_lines_compute)
 
 
 def build(registers: Registers) -> MonthRun:
