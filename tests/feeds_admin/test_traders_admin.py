@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from households.admin import CappedCountPaginator
+from tests.feeds.conftest import CONTRACTS_HEADER
 from tests.households.admin.world import (
     ANNA,
     BERTS,
@@ -21,15 +22,6 @@ from traders.models import Connection, Contract, SubUser
 pytestmark = pytest.mark.django_db
 
 CONTRACTS = reverse("admin:traders_contract_changelist")
-CONTRACT_HEADER = (
-    "contract_no",
-    "holder_code",
-    "address_code",
-    "object_code",
-    "kind",
-    "valid_from",
-    "valid_to",
-)
 
 
 def page(record) -> str:
@@ -121,7 +113,7 @@ def test_opening_a_persons_contract_writes_exactly_one_audit_event_without_code(
 def test_an_organisations_contract_is_not_audited(world, files, staff):
     files.apply(
         "contracts",
-        CONTRACT_HEADER,
+        CONTRACTS_HEADER,
         [
             ("C-100", ANNA, HOUSE, None, "household", "2024-01-15", None),
             ("C-200", BERTS, FLAT_1, None, "household", "2012-01-01", None),
